@@ -1,0 +1,1 @@
+"""Entry points behind the thin scripts of ``tools/``."""

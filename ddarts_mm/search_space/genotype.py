@@ -1,0 +1,355 @@
+"""Genotypes: the searched architecture as data (JSON or YAML, never code).
+
+A :class:`Genotype` is a list of :class:`Gene` (cell designs), a per-layer
+``sequence`` of gene indices (layers with the same gene share alpha during a
+DARTOpti search), the reduction layers, the number of intermediate nodes
+(``steps``) and the search space its operations come from.
+
+Nodes 0 and 1 of a cell are its inputs (outputs of cells k-2 and k-1);
+nodes 2 .. steps+1 are intermediate. An :class:`Edge` ``(op, to_node,
+from_node)`` applies ``op`` to node ``from_node`` and adds it to ``to_node``.
+"""
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from .ops import SEARCH_SPACES
+
+GenotypeLike = Union['Genotype', str, os.PathLike, Dict[str, Any]]
+
+
+class GenotypeError(ValueError):
+    """A malformed genotype; the message names the file, gene and edge."""
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One operation ``op`` from node ``from_node`` into node ``to_node``."""
+    op: str
+    to_node: int
+    from_node: int
+
+    def as_list(self) -> List[Any]:
+        return [self.op, self.to_node, self.from_node]
+
+
+@dataclass
+class Gene:
+    """A cell design.
+
+    Args:
+        edges (list[Edge]): The cell's operations.
+        concat (list[int], optional): Nodes concatenated into the cell
+            output. None (FairDARTS / D-DARTS convention) concatenates every
+            intermediate node that receives an edge, in node order; DARTS
+            genotypes give it explicitly. Defaults to None.
+    """
+    edges: List[Edge]
+    concat: Optional[List[int]] = None
+
+    def output_nodes(self) -> List[int]:
+        """Nodes whose outputs are concatenated (the cell has ``len`` * C)."""
+        if self.concat is not None:
+            return list(self.concat)
+        return sorted({edge.to_node for edge in self.edges})
+
+    def ops(self) -> List[str]:
+        return [edge.op for edge in self.edges]
+
+
+@dataclass
+class Genotype:
+    """A whole network as D-DARTS searches it.
+
+    Args:
+        genes (list[Gene]): The distinct cell designs.
+        sequence (list[int]): For each layer, the index of its gene.
+        reductions (list[int]): Layers that halve the resolution and double
+            the channels.
+        steps (int): Intermediate nodes per cell. Defaults to 4.
+        search_space (str): 'S' (7 ops) or 'S_o' (12 ops). Defaults to 'S'.
+        name (str, optional): Display name. Defaults to None.
+        source (str, optional): Where the genotype comes from. Defaults to
+            None.
+    """
+    genes: List[Gene]
+    sequence: List[int]
+    reductions: List[int]
+    steps: int = 4
+    search_space: str = 'S'
+    name: Optional[str] = None
+    source: Optional[str] = None
+
+    @property
+    def num_layers(self) -> int:
+        return len(self.sequence)
+
+    def layer_gene(self, layer: int) -> Gene:
+        """The gene of layer ``layer``."""
+        return self.genes[self.sequence[layer]]
+
+    def stages(self) -> List[List[int]]:
+        """Layers grouped into stages: every reduction layer opens a stage."""
+        stages: List[List[int]] = [[]]
+        for layer in range(self.num_layers):
+            if layer in self.reductions and stages[-1]:
+                stages.append([])
+            stages[-1].append(layer)
+        return stages
+
+    # ---------------------------------------------------------------- I/O
+    def to_dict(self) -> Dict[str, Any]:
+        data: Dict[str, Any] = {}
+        if self.name is not None:
+            data['name'] = self.name
+        if self.source is not None:
+            data['source'] = self.source
+        data.update(
+            search_space=self.search_space,
+            steps=self.steps,
+            reductions=list(self.reductions),
+            sequence=list(self.sequence),
+            genes=[self._gene_dict(gene) for gene in self.genes])
+        return data
+
+    @staticmethod
+    def _gene_dict(gene: Gene) -> Dict[str, Any]:
+        data: Dict[str, Any] = {'edges': [e.as_list() for e in gene.edges]}
+        if gene.concat is not None:
+            data['concat'] = list(gene.concat)
+        return data
+
+    def dumps(self, fmt: str = 'json') -> str:
+        """Serialise to 'json' or 'yaml' text."""
+        if fmt == 'json':
+            return _dump_json(self.to_dict())
+        if fmt == 'yaml':
+            import yaml
+            return yaml.safe_dump(self.to_dict(), sort_keys=False,
+                                  default_flow_style=None)
+        raise ValueError(f"format must be 'json' or 'yaml', got {fmt!r}")
+
+    def save(self, path: Union[str, os.PathLike]) -> Path:
+        """Write atomically to ``path`` (.json, .yaml or .yml)."""
+        path = Path(path)
+        text = self.dumps(_format_of(path))
+        atomic_write_text(path, text)
+        return path
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = '<dict>') -> 'Genotype':
+        """Build and validate a genotype from plain data.
+
+        Args:
+            data (dict): As written by :meth:`to_dict`.
+            where (str): Name of the source used in error messages.
+        """
+        if not isinstance(data, dict):
+            raise GenotypeError(f'{where}: a genotype must be a mapping, '
+                                f'got {type(data).__name__}')
+        unknown = set(data) - {f for f in cls.__dataclass_fields__}
+        if unknown:
+            raise GenotypeError(f'{where}: unknown field(s) {sorted(unknown)}')
+        for key in ('genes', 'sequence', 'reductions'):
+            if key not in data:
+                raise GenotypeError(f'{where}: missing field {key!r}')
+        genes = _read_list(data['genes'], where, 'genes')
+        parsed = [_gene_from(g, f'{where}: gene {i}') for i, g in
+                  enumerate(genes)]
+        genotype = cls(
+            genes=parsed,
+            sequence=_int_list(data['sequence'], where, 'sequence'),
+            reductions=_int_list(data['reductions'], where, 'reductions'),
+            steps=_int(data.get('steps', 4), where, 'steps'),
+            search_space=str(data.get('search_space', 'S')),
+            name=data.get('name'),
+            source=data.get('source'))
+        validate_genotype(genotype, where)
+        return genotype
+
+    @classmethod
+    def loads(cls, text: str, fmt: str = 'json',
+              where: str = '<text>') -> 'Genotype':
+        try:
+            if fmt == 'json':
+                data = json.loads(text)
+            else:
+                import yaml
+                data = yaml.safe_load(text)
+        except Exception as err:  # json.JSONDecodeError, yaml.YAMLError
+            first = str(err).splitlines()[0] if str(err) else repr(err)
+            raise GenotypeError(f'{where}: malformed {fmt.upper()}: '
+                                f'{first}') from None
+        return cls.from_dict(data, where)
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike]) -> 'Genotype':
+        """Read a .json / .yaml / .yml genotype file and validate it."""
+        path = Path(path)
+        if not path.is_file():
+            raise GenotypeError(f'{path}: no such genotype file')
+        return cls.loads(path.read_text(), _format_of(path), str(path))
+
+
+# -------------------------------------------------------------- validation
+def validate_genotype(genotype: Genotype, where: str = '<genotype>') -> None:
+    """Check a genotype; raise :class:`GenotypeError` naming gene and edge."""
+    if genotype.search_space not in SEARCH_SPACES:
+        raise GenotypeError(
+            f'{where}: field search_space: unknown search space '
+            f'{genotype.search_space!r} (expected one of '
+            f'{sorted(SEARCH_SPACES)})')
+    ops = SEARCH_SPACES[genotype.search_space]
+    steps = genotype.steps
+    if steps < 1:
+        raise GenotypeError(f'{where}: field steps must be >= 1, got {steps}')
+    if not genotype.genes:
+        raise GenotypeError(f'{where}: field genes is empty')
+    last = steps + 1
+    for g, gene in enumerate(genotype.genes):
+        if not gene.edges:
+            raise GenotypeError(f'{where}: gene {g}: empty cell (no edge)')
+        fed = set()
+        for k, edge in enumerate(gene.edges):
+            at = f'{where}: gene {g}, edge {k} {tuple(edge.as_list())}'
+            if edge.op not in ops:
+                others = [n for n, o in SEARCH_SPACES.items() if edge.op in o]
+                hint = (f'; it belongs to search space {others[0]!r}'
+                        if others else '')
+                raise GenotypeError(
+                    f'{at}: unknown op {edge.op!r}, not in search space '
+                    f'{genotype.search_space!r}{hint}')
+            if not 2 <= edge.to_node <= last:
+                raise GenotypeError(
+                    f'{at}: to_node {edge.to_node} out of range 2..{last} '
+                    f'(steps={steps})')
+            if not 0 <= edge.from_node < edge.to_node:
+                raise GenotypeError(
+                    f'{at}: from_node {edge.from_node} must be in '
+                    f'0..{edge.to_node - 1} (edges may not point forward)')
+            fed.add(edge.to_node)
+        for k, edge in enumerate(gene.edges):
+            if edge.from_node >= 2 and edge.from_node not in fed:
+                raise GenotypeError(
+                    f'{where}: gene {g}, edge {k} {tuple(edge.as_list())}: '
+                    f'node {edge.from_node} receives no edge')
+        for node in gene.concat or ():
+            if node not in fed:
+                raise GenotypeError(
+                    f'{where}: gene {g}: concat node {node} receives no edge')
+    if not genotype.sequence:
+        raise GenotypeError(f'{where}: field sequence is empty')
+    for layer, index in enumerate(genotype.sequence):
+        if not 0 <= index < len(genotype.genes):
+            raise GenotypeError(
+                f'{where}: field sequence: layer {layer} refers to gene '
+                f'{index}, but there are {len(genotype.genes)} genes')
+    if sorted(set(genotype.reductions)) != list(genotype.reductions):
+        raise GenotypeError(f'{where}: field reductions must be increasing '
+                            f'and unique, got {genotype.reductions}')
+    for layer in genotype.reductions:
+        if not 0 <= layer < genotype.num_layers:
+            raise GenotypeError(
+                f'{where}: field reductions: layer {layer} is beyond the '
+                f'{genotype.num_layers} layers')
+
+
+# ------------------------------------------------------------------ parsing
+def _read_list(value: Any, where: str, key: str) -> list:
+    if not isinstance(value, (list, tuple)):
+        raise GenotypeError(f'{where}: field {key} must be a list, got '
+                            f'{type(value).__name__}')
+    return list(value)
+
+
+def _int(value: Any, where: str, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise GenotypeError(f'{where}: field {key} must be an integer, got '
+                            f'{value!r}')
+    return value
+
+
+def _int_list(value: Any, where: str, key: str) -> List[int]:
+    return [_int(v, where, f'{key}[{i}]')
+            for i, v in enumerate(_read_list(value, where, key))]
+
+
+def _gene_from(data: Any, where: str) -> Gene:
+    if isinstance(data, (list, tuple)):  # a bare list of edges
+        data = {'edges': data}
+    if not isinstance(data, dict) or 'edges' not in data:
+        raise GenotypeError(f'{where}: a gene must be a mapping with '
+                            "'edges' (or a list of edges)")
+    unknown = set(data) - {'edges', 'concat'}
+    if unknown:
+        raise GenotypeError(f'{where}: unknown field(s) {sorted(unknown)}')
+    edges = []
+    for k, raw in enumerate(_read_list(data['edges'], where, 'edges')):
+        edges.append(_edge_from(raw, f'{where}, edge {k}'))
+    concat = data.get('concat')
+    if concat is not None:
+        concat = _int_list(concat, where, 'concat')
+    return Gene(edges, concat)
+
+
+def _edge_from(raw: Any, where: str) -> Edge:
+    if isinstance(raw, dict):
+        try:
+            raw = [raw['op'], raw['to_node'], raw['from_node']]
+        except KeyError as err:
+            raise GenotypeError(f'{where}: missing key {err}') from None
+    if (not isinstance(raw, (list, tuple)) or len(raw) != 3
+            or not isinstance(raw[0], str)
+            or not all(isinstance(v, int) and not isinstance(v, bool)
+                       for v in raw[1:])):
+        raise GenotypeError(f'{where}: an edge must be [op, to_node, '
+                            f'from_node] (str, int, int), got {raw!r}')
+    return Edge(raw[0], raw[1], raw[2])
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == '.json':
+        return 'json'
+    if suffix in ('.yaml', '.yml'):
+        return 'yaml'
+    raise GenotypeError(f'{path}: unknown genotype format {suffix!r} '
+                        '(expected .json, .yaml or .yml)')
+
+
+def _dump_json(data: Dict[str, Any]) -> str:
+    """JSON with one field and one edge per line: readable, diff-friendly."""
+    lines = [f'  {json.dumps(key)}: {json.dumps(value)}'
+             for key, value in data.items() if key != 'genes']
+    genes = []
+    for gene in data['genes']:
+        edges = ',\n'.join('        ' + json.dumps(e) for e in gene['edges'])
+        extra = (f',\n      "concat": {json.dumps(gene["concat"])}'
+                 if 'concat' in gene else '')
+        genes.append(f'    {{\n      "edges": [\n{edges}\n      ]{extra}'
+                     '\n    }')
+    lines.append('  "genes": [\n' + ',\n'.join(genes) + '\n  ]')
+    return '{\n' + ',\n'.join(lines) + '\n}\n'
+
+
+def atomic_write_text(path: Union[str, os.PathLike], text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', dir=path.parent)
+    try:
+        with os.fdopen(fd, 'w') as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def edges_of(pairs: Sequence[Tuple[str, int]]) -> List[Edge]:
+    """DARTS pairs ``(op, from_node)``, two per node, as edges."""
+    return [Edge(op, 2 + k // 2, src) for k, (op, src) in enumerate(pairs)]

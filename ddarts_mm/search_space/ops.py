@@ -1,0 +1,202 @@
+"""Candidate operations of the D-DARTS search spaces S and S_o.
+
+Every operation maps ``C`` channels to ``C`` channels and is built by a
+factory ``(channels, stride, affine) -> nn.Module``, as in DARTS'
+``operations.py``. Convolutions have no bias; ``affine`` is False in the
+search supernet and True in evaluation networks.
+"""
+from typing import Callable, Dict, Tuple
+
+import torch
+import torch.nn as nn
+
+OpFactory = Callable[[int, int, bool], nn.Module]
+
+#: DARTS' search space without ``none`` (the D-DARTS space S).
+PRIMITIVES_S: Tuple[str, ...] = (
+    'max_pool_3x3',
+    'avg_pool_3x3',
+    'skip_connect',
+    'sep_conv_3x3',
+    'sep_conv_5x5',
+    'dil_conv_3x3',
+    'dil_conv_5x5',
+)
+#: The five operations DARTOpti adds to S (the space S_o, 12 operations).
+PRIMITIVES_S_O_EXTRA: Tuple[str, ...] = (
+    'conv_3x1_1x3',
+    'conv_7x1_1x7',
+    'simple_conv_1x1',
+    'simple_conv_3x3',
+    'bottleneck_1x3x1',
+)
+SEARCH_SPACES: Dict[str, Tuple[str, ...]] = {
+    'S': PRIMITIVES_S,
+    'S_o': PRIMITIVES_S + PRIMITIVES_S_O_EXTRA,
+}
+
+
+def search_space_ops(name: str) -> Tuple[str, ...]:
+    """Return the operation names of search space ``name`` ('S' or 'S_o')."""
+    if name not in SEARCH_SPACES:
+        raise ValueError(f'unknown search space {name!r}; '
+                         f'expected one of {sorted(SEARCH_SPACES)}')
+    return SEARCH_SPACES[name]
+
+
+class ReLUConvBN(nn.Sequential):
+    """ReLU, convolution without bias, BN (DARTS' cell preprocessing)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
+                 stride: int, padding: int, affine: bool = True) -> None:
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding,
+                      bias=False),
+            nn.BatchNorm2d(out_channels, affine=affine))
+
+
+class DilConv(nn.Sequential):
+    """ReLU, depthwise dilated kxk convolution, 1x1 convolution, BN."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
+                 stride: int, padding: int, dilation: int,
+                 affine: bool = True) -> None:
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(in_channels, in_channels, kernel_size, stride, padding,
+                      dilation=dilation, groups=in_channels, bias=False),
+            nn.Conv2d(in_channels, out_channels, 1, bias=False),
+            nn.BatchNorm2d(out_channels, affine=affine))
+
+
+class SepConv(nn.Sequential):
+    """Two stacked :class:`DilConv` with dilation 1 (stride on the first)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
+                 stride: int, padding: int, affine: bool = True) -> None:
+        super().__init__(
+            DilConv(in_channels, in_channels, kernel_size, stride, padding, 1,
+                    affine),
+            DilConv(in_channels, out_channels, kernel_size, 1, padding, 1,
+                    affine))
+
+
+class FactorizedReduce(nn.Module):
+    """Halve the resolution with two shifted 1x1 stride-2 convolutions.
+
+    ReLU, then ``C_out // 2`` channels from ``x`` and ``C_out // 2`` from ``x``
+    shifted by one pixel, concatenated, BN.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int,
+                 affine: bool = True) -> None:
+        super().__init__()
+        if out_channels % 2:
+            raise ValueError('FactorizedReduce needs an even number of output '
+                             f'channels, got {out_channels}')
+        self.relu = nn.ReLU(inplace=False)
+        self.conv_1 = nn.Conv2d(in_channels, out_channels // 2, 1, 2,
+                                bias=False)
+        self.conv_2 = nn.Conv2d(in_channels, out_channels // 2, 1, 2,
+                                bias=False)
+        self.bn = nn.BatchNorm2d(out_channels, affine=affine)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.relu(x)
+        shifted = x[:, :, 1:, 1:]
+        height, width = x.shape[-2:]
+        if height % 2 or width % 2:
+            # Odd sizes (DARTS fails there): pad the shifted view so both
+            # branches give ceil(size / 2), as the strided convs and pools do.
+            shifted = nn.functional.pad(shifted, (0, width % 2, 0, height % 2))
+        return self.bn(torch.cat([self.conv_1(x), self.conv_2(shifted)], 1))
+
+
+class FactorizedConv(nn.Sequential):
+    """ReLU, 1xk then kx1 convolution (stride split across both), BN."""
+
+    def __init__(self, channels: int, kernel_size: int, stride: int,
+                 affine: bool = True) -> None:
+        pad = kernel_size // 2
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(channels, channels, (1, kernel_size), (1, stride),
+                      (0, pad), bias=False),
+            nn.Conv2d(channels, channels, (kernel_size, 1), (stride, 1),
+                      (pad, 0), bias=False),
+            nn.BatchNorm2d(channels, affine=affine))
+
+
+class Bottleneck131(nn.Sequential):
+    """DARTOpti's ``bottleneck_1x3x1`` as the D-DARTS reference defines it.
+
+    ReLU, 1x1 C->C, BN, 3x3 C->C (stride s), BN, 1x1 C->4C, BN, ReLU,
+    1x1 4C->C, BN.
+    """
+
+    def __init__(self, channels: int, stride: int,
+                 affine: bool = True) -> None:
+        wide = 4 * channels
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(channels, channels, 1, bias=False),
+            nn.BatchNorm2d(channels, affine=affine),
+            nn.Conv2d(channels, channels, 3, stride, 1, bias=False),
+            nn.BatchNorm2d(channels, affine=affine),
+            nn.Conv2d(channels, wide, 1, bias=False),
+            nn.BatchNorm2d(wide, affine=affine),
+            nn.ReLU(inplace=False),
+            nn.Conv2d(wide, channels, 1, bias=False),
+            nn.BatchNorm2d(channels, affine=affine))
+
+
+def _skip(channels: int, stride: int, affine: bool) -> nn.Module:
+    if stride == 1:
+        return nn.Identity()
+    return FactorizedReduce(channels, channels, affine)
+
+
+OPS: Dict[str, OpFactory] = {
+    'max_pool_3x3': lambda c, s, a: nn.MaxPool2d(3, s, 1),
+    'avg_pool_3x3': lambda c, s, a: nn.AvgPool2d(
+        3, s, 1, count_include_pad=False),
+    'skip_connect': _skip,
+    'sep_conv_3x3': lambda c, s, a: SepConv(c, c, 3, s, 1, a),
+    'sep_conv_5x5': lambda c, s, a: SepConv(c, c, 5, s, 2, a),
+    'dil_conv_3x3': lambda c, s, a: DilConv(c, c, 3, s, 2, 2, a),
+    'dil_conv_5x5': lambda c, s, a: DilConv(c, c, 5, s, 4, 2, a),
+    'conv_3x1_1x3': lambda c, s, a: FactorizedConv(c, 3, s, a),
+    'conv_7x1_1x7': lambda c, s, a: FactorizedConv(c, 7, s, a),
+    'simple_conv_1x1': lambda c, s, a: ReLUConvBN(c, c, 1, s, 0, a),
+    'simple_conv_3x3': lambda c, s, a: ReLUConvBN(c, c, 3, s, 1, a),
+    'bottleneck_1x3x1': lambda c, s, a: Bottleneck131(c, s, a),
+}
+
+
+def build_op(name: str, channels: int, stride: int = 1,
+             affine: bool = True) -> nn.Module:
+    """Build candidate operation ``name`` mapping ``channels`` to itself.
+
+    Args:
+        name (str): One of the 12 operations of S_o.
+        channels (int): Input and output channels.
+        stride (int): 1, or 2 on the input edges of a reduction cell.
+            Defaults to 1.
+        affine (bool): Whether BN layers have affine parameters (False in
+            the search supernet). Defaults to True.
+
+    Returns:
+        nn.Module: The operation.
+    """
+    if name not in OPS:
+        raise ValueError(f'unknown operation {name!r}; '
+                         f'expected one of {list(OPS)}')
+    if stride not in (1, 2):
+        raise ValueError(f'stride must be 1 or 2, got {stride}')
+    return OPS[name](channels, stride, affine)
+
+
+def is_identity(op: nn.Module) -> bool:
+    """Whether ``op`` is the parameter-free identity (no drop path on it)."""
+    return isinstance(op, nn.Identity)
