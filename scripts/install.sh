@@ -40,7 +40,13 @@ if [[ ! -x "$VENV/bin/python" ]]; then
   "$PYTHON" -m venv "$VENV"
 fi
 PY="$VENV/bin/python"
-PIP=("$PY" -m pip install --disable-pip-version-check --progress-bar off)
+PIP=(pip_install)
+# pip, without the notes this machine's pip config adds for every package.
+pip_install() {
+  "$PY" -m pip install --disable-pip-version-check --progress-bar off "$@" 2>&1 \
+    | { grep -v "^WARNING: Location '" || true; }
+  return "${PIPESTATUS[0]}"
+}
 
 have() {  # have DIST VERSION: is DIST==VERSION installed in the venv?
   "$PY" - "$1" "$2" <<'PYEOF'
@@ -82,13 +88,18 @@ else
     grep -q -- "-std=c++17" "$SRC/setup.py"
     sed -i 's/-std=c++17/-std=c++20/g' "$SRC/setup.py"
     mkdir -p "$WHEEL_DIR"
-    # ninja prints "[k/n] ..." per compiled file: show one short line for each.
+    # The build runs in the background; its ninja progress "[k/n]" is shown
+    # every 30 s, the whole log only if it fails.
     ( cd "$BUILD" && MMCV_WITH_OPS=1 FORCE_CUDA="$FORCE_CUDA" MAX_JOBS="${MAX_JOBS:-2}" \
-        "$PY" -m pip wheel -v --no-build-isolation --no-deps "$SRC" -w "$BUILD/dist" 2>&1 ) \
-      | tee "$BUILD/build.log" \
-      | grep --line-buffered -oE '^\[[0-9]+/[0-9]+\] [^ ]+ .*/mmcv/ops/csrc/[^ ]+' \
-      | sed -u -E 's#^(\[[0-9]+/[0-9]+\]).*/mmcv/ops/csrc/([^ ]+).*#  mmcv build \1 \2#' \
-      || { tail -n 40 "$BUILD/build.log"; exit 1; }
+        "$PY" -m pip wheel -v --no-build-isolation --no-deps "$SRC" -w "$BUILD/dist" \
+        > "$BUILD/build.log" 2>&1 ) &
+    BUILD_PID=$!
+    while kill -0 "$BUILD_PID" 2>/dev/null; do
+      sleep 30
+      STEP="$(grep -oE '^ *\[[0-9]+/[0-9]+\]' "$BUILD/build.log" | tail -n1 | tr -d ' ' || true)"
+      say "  mmcv build: ${STEP:-preparing} compiled"
+    done
+    wait "$BUILD_PID" || { tail -n 40 "$BUILD/build.log"; say "mmcv build failed"; exit 1; }
     ls "$BUILD"/dist/mmcv-*.whl >/dev/null 2>&1 || { tail -n 40 "$BUILD/build.log"; say "mmcv build failed"; exit 1; }
     mv "$BUILD"/dist/mmcv-*.whl "$WHEEL_DIR"/
     WHEEL="$(ls "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl | head -n1)"

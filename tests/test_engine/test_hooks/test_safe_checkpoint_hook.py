@@ -55,7 +55,7 @@ class TestSafeCheckpointHook(RunnerTestCase):
         cfg, path = self._train(True, 'safe')
         checkpoint = torch.load(path, weights_only=True)
         assert checkpoint['meta']['epoch'] == 2
-        assert 'loss' in checkpoint['message_hub']['log_scalars']
+        assert 'train/lr' in checkpoint['message_hub']['log_scalars']
         # Resume from it: the message hub comes back with HistoryBuffers.
         cfg = cfg.copy()
         cfg.train_cfg.max_epochs = 3
@@ -65,7 +65,7 @@ class TestSafeCheckpointHook(RunnerTestCase):
         runner = self.build_runner(cfg)
         runner.train()
         assert runner.epoch == 3
-        assert isinstance(runner.message_hub.get_scalar('train/loss'),
+        assert isinstance(runner.message_hub.get_scalar('train/lr'),
                           HistoryBuffer)
 
     def test_registered(self):
