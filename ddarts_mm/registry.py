@@ -37,7 +37,8 @@ PARAM_SCHEDULERS = Registry('parameter scheduler',
                             scope='ddarts_mm',
                             locations=['ddarts_mm.engine.optimizers'])
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='ddarts_mm',
-                    locations=['ddarts_mm.datasets'])
+                    locations=['ddarts_mm.datasets',
+                               'ddarts_mm.datasets.split'])
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
                       scope='ddarts_mm', locations=['ddarts_mm.datasets'])
 METRICS = Registry('metric', parent=MMENGINE_METRICS, scope='ddarts_mm',

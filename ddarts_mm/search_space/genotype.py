@@ -156,6 +156,10 @@ class Genotype:
         for key in ('genes', 'sequence', 'reductions'):
             if key not in data:
                 raise GenotypeError(f'{where}: missing field {key!r}')
+        for key in ('name', 'source', 'search_space'):
+            if data.get(key) is not None and not isinstance(data[key], str):
+                raise GenotypeError(f'{where}: field {key} must be a string, '
+                                    f'got {data[key]!r}')
         genes = _read_list(data['genes'], where, 'genes')
         parsed = [_gene_from(g, f'{where}: gene {i}') for i, g in
                   enumerate(genes)]

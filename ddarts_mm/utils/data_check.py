@@ -34,7 +34,9 @@ def check_data_paths(cfg: Config, config_file: str = '<config>',
     """Raise :class:`DataPathError` naming the config key of a missing path.
 
     Checks ``data_root``, ``ann_file`` and the ``data_prefix`` folders of
-    every dataset (wrappers included) of the given dataloaders.
+    every dataset (wrappers included) of the given dataloaders, and the
+    ``ann_file`` of the metrics of their evaluators (``val_evaluator`` for
+    ``val_dataloader``, e.g. mmdet's ``CocoMetric``).
     """
     for loader in splits:
         loader_cfg = cfg.get(loader)
@@ -55,9 +57,30 @@ def check_data_paths(cfg: Config, config_file: str = '<config>',
                            if isinstance(value, str) and value]
             elif isinstance(prefix, str) and prefix:
                 checks.append(('data_prefix', prefix, data_root))
-            for field, path, root in checks:
-                missing = _missing(path, root)
-                if missing:
-                    raise DataPathError(
-                        f'{config_file}: {key}.{field}: {missing!r} does not '
-                        'exist (see the README for preparing datasets)')
+            _raise_if_missing(checks, key, config_file)
+        evaluator_key = loader.replace('_dataloader', '_evaluator')
+        for key, metric in _metrics(cfg.get(evaluator_key), evaluator_key):
+            if isinstance(metric.get('ann_file'), str) and metric['ann_file']:
+                _raise_if_missing([('ann_file', metric['ann_file'], None)],
+                                  key, config_file)
+
+
+def _metrics(cfg: Any, where: str) -> Iterator[Tuple[str, dict]]:
+    """Yield (dotted key, metric cfg) of an evaluator config."""
+    if isinstance(cfg, dict) and 'metrics' in cfg:  # an Evaluator config
+        yield from _metrics(cfg['metrics'], f'{where}.metrics')
+    elif isinstance(cfg, dict):
+        yield where, cfg
+    elif isinstance(cfg, (list, tuple)):
+        for i, metric in enumerate(cfg):
+            if isinstance(metric, dict):
+                yield f'{where}[{i}]', metric
+
+
+def _raise_if_missing(checks: list, key: str, config_file: str) -> None:
+    for field, path, root in checks:
+        missing = _missing(path, root)
+        if missing:
+            raise DataPathError(
+                f'{config_file}: {key}.{field}: {missing!r} does not '
+                'exist (see the README for preparing datasets)')

@@ -55,7 +55,8 @@ class TestSafeCheckpointHook(RunnerTestCase):
         cfg, path = self._train(True, 'safe')
         checkpoint = torch.load(path, weights_only=True)
         assert checkpoint['meta']['epoch'] == 2
-        assert 'train/lr' in checkpoint['message_hub']['log_scalars']
+        saved = checkpoint['message_hub']['log_scalars']['train/lr']
+        assert len(saved['log_history']) == 8  # 2 epochs of 4 iterations
         # Resume from it: the message hub comes back with HistoryBuffers.
         cfg = cfg.copy()
         cfg.train_cfg.max_epochs = 3
@@ -65,8 +66,9 @@ class TestSafeCheckpointHook(RunnerTestCase):
         runner = self.build_runner(cfg)
         runner.train()
         assert runner.epoch == 3
-        assert isinstance(runner.message_hub.get_scalar('train/lr'),
-                          HistoryBuffer)
+        history = runner.message_hub.get_scalar('train/lr')
+        assert isinstance(history, HistoryBuffer)
+        assert len(history.data[0]) == 12  # the resumed 8 and 4 new ones
 
     def test_registered(self):
         from ddarts_mm.registry import HOOKS
