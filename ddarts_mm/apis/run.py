@@ -92,9 +92,23 @@ def _enable_amp(cfg: Config) -> None:
     wrapper.loss_scale = 'dynamic'
 
 
+def _init_cpu_distributed(cfg: Config) -> None:
+    """Start a gloo process group for ``--launcher pytorch`` without CUDA.
+
+    mmengine's ``init_dist`` calls ``torch.cuda.set_device``; the Runner
+    skips it when a process group already exists.
+    """
+    import torch
+    import torch.distributed as dist
+    if (cfg.launcher == 'pytorch' and not torch.cuda.is_available()
+            and not dist.is_initialized()):
+        dist.init_process_group(backend='gloo')
+
+
 def _build_runner(cfg: Config):
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
+    _init_cpu_distributed(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
