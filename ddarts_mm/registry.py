@@ -20,7 +20,8 @@ from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='ddarts_mm',
-                  locations=['ddarts_mm.models'])
+                  locations=['ddarts_mm.models',
+                             'ddarts_mm.models.classifiers'])
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS,
                           scope='ddarts_mm',
                           locations=['ddarts_mm.engine.wrappers'])
@@ -41,8 +42,11 @@ DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='ddarts_mm',
                                'ddarts_mm.datasets.split'])
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
                       scope='ddarts_mm', locations=['ddarts_mm.datasets'])
+# No metric of our own (yet): Accuracy, CocoMetric, ... come from
+# mmpretrain and mmdet. A location that does not exist would make every
+# metric lookup under default_scope='ddarts_mm' fail.
 METRICS = Registry('metric', parent=MMENGINE_METRICS, scope='ddarts_mm',
-                   locations=['ddarts_mm.evaluation'])
+                   locations=[])
 VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS,
                        scope='ddarts_mm',
                        locations=['ddarts_mm.visualization'])

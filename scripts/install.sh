@@ -24,6 +24,9 @@ MMCV_VERSION=2.1.0
 MMDET_VERSION=3.3.0
 MMPRETRAIN_VERSION=1.2.0
 FORCE_CUDA="${FORCE_CUDA:-0}"
+# mmcv's setup.py and mmengine's `mmdet::` configs need pkg_resources (gone
+# from setuptools 81); torch 2.14 needs setuptools >= 77.0.3.
+SETUPTOOLS="setuptools==80.9.0"
 
 say() { printf '[install %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
@@ -67,7 +70,7 @@ else
 fi
 
 say "installing build tools and mmengine $MMENGINE_VERSION"
-"${PIP[@]}" -q "setuptools<70" wheel ninja psutil "mmengine==$MMENGINE_VERSION"
+"${PIP[@]}" -q "$SETUPTOOLS" wheel ninja psutil "mmengine==$MMENGINE_VERSION"
 
 PYTAG="$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
 WHEEL_DIR="$CACHE/mmcv-$MMCV_VERSION-torch$TORCH_VERSION-$PYTAG-cuda$FORCE_CUDA"
@@ -111,7 +114,7 @@ else
 fi
 
 say "installing mmdet $MMDET_VERSION, mmpretrain $MMPRETRAIN_VERSION, pycocotools, cityscapesscripts and ddarts_mm"
-"${PIP[@]}" -q "mmdet==$MMDET_VERSION" "mmpretrain==$MMPRETRAIN_VERSION" pycocotools cityscapesscripts
+"${PIP[@]}" -q "mmdet==$MMDET_VERSION" "mmpretrain==$MMPRETRAIN_VERSION" pycocotools cityscapesscripts "$SETUPTOOLS"
 "${PIP[@]}" -q --no-build-isolation -e "$ROOT[all]"
 
 say "checking imports"

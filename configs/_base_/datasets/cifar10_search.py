@@ -1,0 +1,45 @@
+# CIFAR-10 for a D-DARTS search (mmpretrain's CIFAR10 reading data/cifar10).
+# The 50,000 training images are split in two halves by SplitDataset: the
+# first trains the supernet weights (train_dataloader), the second the
+# architecture (arch_dataloader, read by BilevelSearchLoop); validation uses
+# the test split. Batch 72 per GPU (reference default; the paper reports
+# 128 on CIFAR).
+dataset_type = 'mmpretrain.CIFAR10'
+data_root = 'data/cifar10'
+data_preprocessor = dict(
+    type='mmpretrain.ClsDataPreprocessor',
+    num_classes=10,
+    mean=[125.307, 122.961, 113.8575],
+    std=[51.5865, 50.847, 51.255],
+    to_rgb=False)
+
+train_pipeline = [
+    dict(type='mmpretrain.RandomCrop', crop_size=32, padding=4),
+    dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='mmpretrain.PackInputs'),
+]
+test_pipeline = [dict(type='mmpretrain.PackInputs')]
+
+train_set = dict(type=dataset_type, data_root=data_root, split='train',
+                 pipeline=train_pipeline)
+train_dataloader = dict(
+    batch_size=72,
+    num_workers=2,
+    dataset=dict(type='SplitDataset', dataset=train_set, split='weights',
+                 ratio=0.5),
+    sampler=dict(type='DefaultSampler', shuffle=True))
+arch_dataloader = dict(
+    batch_size=72,
+    num_workers=2,
+    dataset=dict(type='SplitDataset', dataset=train_set, split='arch',
+                 ratio=0.5),
+    sampler=dict(type='DefaultSampler', shuffle=True))
+val_dataloader = dict(
+    batch_size=72,
+    num_workers=2,
+    dataset=dict(type=dataset_type, data_root=data_root, split='test',
+                 pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False))
+val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, ))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator

@@ -1,0 +1,34 @@
+# Runtime of the classification configs (mmpretrain's default_runtime.py
+# plus ddarts_mm): mmpretrain scope, DARTS' drop path ramp, checkpoints that
+# load with torch.load(weights_only=True), logs and scalars on disk.
+default_scope = 'mmpretrain'
+custom_imports = dict(
+    imports=['ddarts_mm.models', 'ddarts_mm.engine.hooks'],
+    allow_failed_imports=False)
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=100),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(
+        type='CheckpointHook', interval=1, max_keep_ckpts=3,
+        save_best='auto'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='VisualizationHook', enable=False))
+custom_hooks = [
+    # drop_path_prob = drop_path_rate * epoch / max_epochs (DARTS' ramp)
+    dict(type='ddarts_mm.DropPathHook'),
+    dict(type='ddarts_mm.SafeCheckpointHook'),
+]
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'))
+
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0, deterministic=False)

@@ -1,0 +1,41 @@
+# Runtime of a D-DARTS search: ddarts_mm scope, search hooks, DDP wrapper.
+default_scope = 'ddarts_mm'
+custom_imports = dict(
+    imports=['ddarts_mm.engine', 'ddarts_mm.models.search',
+             'ddarts_mm.datasets.split'],
+    allow_failed_imports=False)
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
+    sampler_seed=dict(type='DistSamplerSeedHook'))
+custom_hooks = [
+    # checkpoints readable by torch.load(weights_only=True), resumable
+    dict(type='SafeCheckpointHook'),
+    # ablation loss every iteration, M_i and L_AB^i logged
+    dict(type='AblationLossHook', interval=1),
+    # genotype_epoch_{k}_{method}.json / genotype_final_{method}.json
+    dict(type='GenotypeHook', methods=['darts', 'sparse', 'edge'],
+         threshold=0.85),
+]
+
+# Used under a distributed launcher (tools/dist_train.sh, --launcher
+# pytorch): arch steps all-reduce alpha gradients, weights reduced by DDP.
+# The scope prefix is needed: Runner.wrap_model looks the type up in
+# mmengine's root registry without the default scope.
+model_wrapper_cfg = dict(type='ddarts_mm.DDartsDistributedDataParallel')
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'))
+
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+log_processor = dict(by_epoch=True, window_size=50)
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0, deterministic=False)

@@ -1,0 +1,14 @@
+# D-DARTS, searched on CIFAR-10 (8 cells, L_T, sparse parsing t=0.85; the
+# authors' genotype), trained as searched: 8 layers, C=36, on CIFAR-10 with
+# the DARTS recipe (600 epochs, batch 128, SGD 0.025 cosine, cutout 16,
+# auxiliary head 0.4, drop path 0.2, gradient clipping 5).
+_base_ = [
+    '../_base_/models/ddarts_net_cifar.py',
+    '../_base_/datasets/cifar10_darts.py',
+    '../_base_/schedules/cifar_600e.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    backbone=dict(
+        genotype='D-DARTS_threshold_sparse_cifar10_0.85_50', layers=8))

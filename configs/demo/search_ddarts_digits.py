@@ -1,0 +1,65 @@
+# The demo's D-DARTS search (make demo, stage "search"): the paper's search
+# (configs/search/ddarts_8cells_cifar10.py: one alpha, Adam and cosine
+# schedule per cell, L_T^i = L_F^i + 0.5 L_AB^i with the exact ablation
+# gradient, genotypes parsed every epoch) on a small supernet and a few
+# hundred images of the digits set that tools/make_demo_data.py cifar
+# writes (data/demo/cifar_digits), on CPU in a few minutes.
+#
+# Demo-only changes, all of size or speed: 5 cells (reductions at 5//3 = 1
+# and 2*5//3 = 3), C=8, 400 training images (200 weights + 200 arch), 3
+# epochs, and an architecture lr 10x the paper's so that sigmoid(alpha)
+# moves enough in ~40 steps for the 0.85 threshold of 'sparse' parsing to
+# pick operations.
+_base_ = '../search/ddarts_8cells_cifar10.py'
+
+custom_imports = dict(
+    imports=[
+        'ddarts_mm.engine', 'ddarts_mm.models.search',
+        'ddarts_mm.datasets.split', 'ddarts_mm.datasets.demo_cifar_dataset'
+    ],
+    allow_failed_imports=False)
+
+data_root = 'data/demo/cifar_digits'
+num_train_images = 400  # first images of the set, split in two halves
+num_val_images = 200
+batch_size = 32
+
+model = dict(num_cells=5, init_channels=8)
+
+# mmpretrain's CIFAR10 without the md5 check of the real archive
+dataset_type = 'mmpretrain.DemoCIFAR10'
+train_set = dict(
+    type=dataset_type,
+    data_root=data_root,
+    split='train',
+    indices=num_train_images,
+    pipeline={{_base_.train_pipeline}})
+train_dataloader = dict(
+    batch_size=batch_size,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(dataset=train_set))
+arch_dataloader = dict(
+    batch_size=batch_size,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(dataset=train_set))
+val_dataloader = dict(
+    batch_size=100,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        indices=num_val_images,
+        pipeline={{_base_.test_pipeline}}))
+test_dataloader = val_dataloader
+
+optim_wrapper = dict(arch=dict(optimizer=dict(lr=3e-2)))
+train_cfg = dict(max_epochs=3)
+
+default_hooks = dict(
+    logger=dict(interval=2),
+    checkpoint=dict(interval=1, max_keep_ckpts=1))
+log_processor = dict(window_size=2)

@@ -1,0 +1,50 @@
+# Mask R-CNN with the DO-2-ResNet18 backbone (D-DARTS paper, Table 5) on
+# Cityscapes, the recipe of mmdet's mask-rcnn_r50_fpn_1x_cityscapes.py: data
+# from data/cityscapes/ converted to COCO json by mmdet's converter,
+# 2048x[800-1024] multi-scale training, 8 epochs of the train set repeated 8
+# times, SGD lr 0.01 for 8 GPUs x 1 image; box and mask AP by CocoMetric and
+# the official cityscapesscripts evaluation by CityScapesMetric.
+#
+# Differences from mmdet's R50 config: the backbone, the FPN input channels,
+# and the start point: mmdet's config fine-tunes a COCO-trained Mask R-CNN
+# R50 (load_from); this one and its ResNet18 twin start from ImageNet
+# backbones, so that the two compare backbones only.
+_base_ = 'mmdet::cityscapes/mask-rcnn_r50_fpn_1x_cityscapes.py'
+
+custom_imports = dict(
+    imports=['ddarts_mm.models.backbones'], allow_failed_imports=False)
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='DDartsNet',
+        genotype='DO-2-ResNet18',
+        init_channels=64,  # stage channels 256, 512, 1024, 2048
+        stem='detection',  # stage strides 4, 8, 16, 32
+        out_indices=(0, 1, 2, 3),
+        frozen_stages=1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=True,
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='checkpoints/do2-resnet18_imagenet.pth',
+            prefix='backbone.')),
+    neck=dict(in_channels=[256, 512, 1024, 2048]))
+
+load_from = None
+
+data_root = 'data/cityscapes/'
+val_evaluator = [
+    dict(
+        type='CocoMetric',
+        ann_file=data_root +
+        'annotations/instancesonly_filtered_gtFine_val.json',
+        metric=['bbox', 'segm']),
+    dict(
+        type='CityScapesMetric',
+        seg_prefix=data_root + 'gtFine/val',
+        # per config, so that the twins can be evaluated side by side
+        outfile_prefix='./work_dirs/cityscapes_metric/'
+        'mask-rcnn_do2-resnet18_fpn_1x_cityscapes')
+]
+test_evaluator = val_evaluator

@@ -1,0 +1,200 @@
+"""The report stage of ``tools/demo.py``: ``<work_dir>/report.md``.
+
+The figures go to ``<work_dir>/report/`` (PNG and SVG): every distinct gene
+of the searched genotype as a graph, the network strips of the searched and
+grown genotypes, sigmoid(alpha) per cell from the search's last checkpoint
+and the per-cell marginal contributions over the search, read from its
+``vis_data/scalars.json``.
+"""
+import datetime
+from pathlib import Path
+from typing import List, Optional
+
+from .demo import STAGES, DemoContext, DemoError, shown_path
+
+#: How to run each experiment of the paper on real data (README, report).
+REAL_DATA_COMMANDS: List[str] = [
+    '# data: data/cifar10/cifar-10-batches-py, data/cifar100/'
+    'cifar-100-python, data/imagenet/{train,val}, data/coco, '
+    'data/cityscapes',
+    '# D-DARTS search (8 cells, 50 epochs), then its genotype drawn',
+    'python tools/train.py configs/search/ddarts_8cells_cifar10.py',
+    'python tools/genotype.py plot '
+    'work_dirs/ddarts_8cells_cifar10/genotype_final_sparse.json '
+    '-o work_dirs/ddarts_8cells_cifar10/plots',
+    '# train it as searched (8 layers) and grown to 14 (Algorithm 1)',
+    'python tools/train.py configs/classification/'
+    'dd-c10-sparse_8l-c36_1xb128_cifar10.py --cfg-options '
+    'model.backbone.genotype='
+    'work_dirs/ddarts_8cells_cifar10/genotype_final_sparse.json',
+    'python tools/train.py configs/classification/'
+    'dd-c10-sparse_14l-c36_1xb128_cifar10.py --cfg-options '
+    'model.backbone.genotype='
+    'work_dirs/ddarts_8cells_cifar10/genotype_final_sparse.json',
+    '# DARTOpti from ResNet18 on CIFAR-100, then DO-2-ResNet18 on ImageNet',
+    'python tools/train.py configs/dartopti/dartopti_resnet18_cifar100.py',
+    'python tools/train.py configs/classification/'
+    'do2-resnet18_4l-c64_1xb128_imagenet.py',
+    'mkdir -p checkpoints && cp work_dirs/do2-resnet18_4l-c64_1xb128_imagenet/'
+    'epoch_250.pth checkpoints/do2-resnet18_imagenet.pth',
+    '# DO-2-ResNet18 in RetinaNet (COCO) and Mask R-CNN (Cityscapes)',
+    'python tools/train.py configs/detection/'
+    'retinanet_do2-resnet18_fpn_1x_coco.py',
+    'python tools/test.py configs/detection/'
+    'retinanet_do2-resnet18_fpn_1x_coco.py '
+    'work_dirs/retinanet_do2-resnet18_fpn_1x_coco/epoch_12.pth',
+    'python tools/train.py configs/detection/'
+    'mask-rcnn_do2-resnet18_fpn_1x_cityscapes.py',
+    'python tools/test.py configs/detection/'
+    'mask-rcnn_do2-resnet18_fpn_1x_cityscapes.py '
+    'work_dirs/mask-rcnn_do2-resnet18_fpn_1x_cityscapes/epoch_8.pth',
+    '# on 8 GPUs: bash tools/dist_train.sh CONFIG 8',
+]
+
+
+def _optional(ctx: DemoContext, stage: str) -> Optional[dict]:
+    try:
+        return ctx.result(stage)
+    except DemoError:
+        return None
+
+
+def run_report(ctx: DemoContext) -> dict:
+    """Draw the figures and write ``report.md``; needs the search stage.
+
+    The train and detection stages are optional: their sections say how to
+    run them when they have not run.
+    """
+    from ddarts_mm.search_space.genotype import Genotype
+    from ddarts_mm.visualization import network_figure, save_figure
+    from ddarts_mm.visualization.report import (MarkdownReport,
+                                                draw_search_figures)
+    search = ctx.result('search')
+    results = {stage: _optional(ctx, stage) for stage in STAGES[:-1]}
+    figure_dir = ctx.stage_dir('report')
+    searched = Genotype.load(search['genotypes'][ctx.method])
+    figures = draw_search_figures(ctx.stage_dir('search'), figure_dir,
+                                  searched)
+    report = MarkdownReport(ctx.work_dir / 'report.md', 'D-DARTS demo report')
+    report.text(
+        f'Written by `tools/demo.py` on '
+        f'{datetime.datetime.now():%Y-%m-%d %H:%M}'
+        f'{" in --quick mode (tiny sizes: the numbers mean nothing)" if ctx.quick else ""}; '
+        f'work dir `{shown_path(ctx.work_dir)}`.')
+    _summary(report, results)
+    _data_section(report, results['data'])
+    _search_section(report, ctx, search, searched, figures)
+    if figures.notes:
+        report.bullets(figures.notes)
+    train = results['train']
+    report.heading('3. Algorithm 1 and training of the grown network')
+    if train is None:
+        report.text('The train stage has not run: `python tools/demo.py '
+                    '--stage train`.')
+    else:
+        grown = Genotype.load(train['grown_genotype'])
+        strip = save_figure(network_figure(grown), figure_dir / 'grown_network')
+        report.text(
+            f'Algorithm 1 grew the {searched.num_layers}-layer genotype to '
+            f'{grown.num_layers} layers (layer -> gene: {grown.sequence}, '
+            f'reductions {grown.reductions}); `DDartsNet(layers='
+            f'{grown.num_layers})` grows it the same way when the config '
+            f'`{shown_path(train["config"])}` is built. **Top-1 on the '
+            f'digits test split: {train["top1"]:.2f}%**.')
+        report.image(strip[0], f'the grown {grown.num_layers}-layer network')
+    _detection_section(report, results['detection'])
+    _rerun_section(report, results)
+    path = report.write()
+    return dict(report=str(path), figures=sorted(
+        str(p) for p in figure_dir.rglob('*.png')))
+
+
+def _summary(report, results: dict) -> None:
+    report.heading('Summary')
+    rows = []
+    for stage, result in results.items():
+        if result is None:
+            rows.append((stage, 'not run', '', ''))
+            continue
+        figure = ''
+        if stage == 'train':
+            figure = f'top-1 {result["top1"]:.2f}%'
+        elif stage == 'detection':
+            figure = (f'box AP {result["box_ap"]:.3f}, mask AP '
+                      f'{result["mask_ap"]:.3f}')
+        rows.append((stage, 'done', f'{result["seconds"]:.1f}', figure))
+    report.table(('stage', 'status', 'seconds', 'result'), rows)
+
+
+def _data_section(report, data: Optional[dict]) -> None:
+    report.heading('1. Data')
+    if data is None:
+        report.text('The data stage has not run: `python tools/demo.py '
+                    '--stage data`.')
+        return
+    report.table(('set', 'folder', 'parameters', 'classes'), [
+        (kind, f'`{shown_path(made["root"])}`', made['params'],
+         ', '.join(made['classes'])) for kind, made in data['sets'].items()
+    ])
+
+
+def _search_section(report, ctx: DemoContext, search: dict, searched,
+                    figures) -> None:
+    report.heading('2. D-DARTS search')
+    report.text(
+        f'Config `{shown_path(search["config"])}`: every cell has its own '
+        'alpha, Adam optimizer, cosine schedule and loss L_T^i = L_F^i + '
+        'w_ab L_AB^i (Eq. 8). The genotype below was parsed with '
+        f'`{ctx.method}` (threshold 0.85 for sparse/edge) from the final '
+        f'alphas: `{shown_path(search["genotypes"][ctx.method])}` '
+        f'({searched.num_layers} layers, reductions {searched.reductions}).')
+    plot = figures.genotype
+    if plot is not None:
+        report.image(plot.network[0], 'the searched network, layer by layer')
+        for gene, paths in plot.genes.items():
+            report.image(paths[0], f'gene {gene}, layers {plot.layers[gene]}')
+    if figures.heatmap is not None:
+        report.image(figures.heatmap,
+                     'sigmoid(alpha) per cell at the end of the search')
+    if figures.contributions is not None:
+        report.image(
+            figures.contributions,
+            'marginal contribution M_i = L - L_-i of each cell over the '
+            'search (negative: the cell helps) and its ablation loss L_AB^i')
+        report.table(('cell', 'last M_i'),
+                     sorted(figures.final_contributions.items()))
+
+
+def _detection_section(report, detection: Optional[dict]) -> None:
+    report.heading('4. DO-2-ResNet18 in RetinaNet and Mask R-CNN')
+    if detection is None:
+        report.text('The detection stage has not run: `python tools/demo.py '
+                    '--stage detection`.')
+        return
+    rows = []
+    for name, run in detection['runs'].items():
+        for key, value in run['metrics'].items():
+            rows.append((name, key, f'{value:.3f}'))
+    report.text(
+        f'**Box AP (RetinaNet, demo COCO): {detection["box_ap"]:.3f}; mask '
+        f'AP (Mask R-CNN, demo Cityscapes): {detection["mask_ap"]:.3f}** '
+        '(COCO-style AP over IoU 0.5:0.95, between 0 and 1).')
+    report.table(('detector', 'metric', 'value'), rows)
+
+
+def _rerun_section(report, results: dict) -> None:
+    report.heading('5. Commands')
+    report.text('Each stage alone, reading the earlier ones from the work '
+                'dir: `make demo STAGE=<stage>` or `python tools/demo.py '
+                '--stage <stage>`. The commands the stages ran:')
+    lines: List[str] = []
+    for stage, result in results.items():
+        if result is not None:
+            lines += [f'# {stage}'] + list(result.get('commands', []))
+    report.code(lines)
+    report.text('The same experiments on real data (see docs/'
+                'classification.md):')
+    report.code(REAL_DATA_COMMANDS)
+
+
+__all__ = ['REAL_DATA_COMMANDS', 'run_report']

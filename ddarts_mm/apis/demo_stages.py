@@ -1,0 +1,282 @@
+"""The data, search, train and detection stages of ``tools/demo.py``.
+
+Each ``run_<stage>(ctx)`` returns the stage's results (paths, metrics, the
+commands it ran); :func:`ddarts_mm.apis.demo.run_stage` stores them in
+``<work_dir>/<stage>/result.json``. Sizes come from :data:`FULL` or, with
+``--quick``, :data:`QUICK`.
+"""
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+from .demo import (DemoContext, DemoError, command_line, run_tool,
+                   shown_path, write_config)
+
+SEARCH_CONFIG = 'configs/demo/search_ddarts_digits.py'
+TRAIN_CONFIG = 'configs/demo/classification_ddarts_digits.py'
+RETINANET_CONFIG = 'configs/demo/retinanet_do2-resnet18_fpn_demo-coco.py'
+MASK_RCNN_CONFIG = (
+    'configs/demo/mask-rcnn_do2-resnet18_fpn_demo-cityscapes.py')
+#: Folders of the three demo sets under the data root.
+DATA_FOLDERS = dict(cifar='cifar_digits', coco='coco',
+                    cityscapes='cityscapes')
+
+
+@dataclass(frozen=True)
+class DemoScale:
+    """Sizes of the demo: data maker arguments and config overrides.
+
+    Args:
+        data (dict): Keyword arguments of each data maker, by set.
+        search (dict): Config overrides of the search (besides data).
+        train (dict): Config overrides of the training (besides data).
+        train_images (tuple[int, int], optional): Training and test images
+            the training reads (None: all of the set).
+        detection_iters (int, optional): Iterations of each detector (None:
+            the demo configs' own).
+    """
+    data: Dict[str, dict] = field(default_factory=dict)
+    search: dict = field(default_factory=dict)
+    train: dict = field(default_factory=dict)
+    train_images: Optional[tuple] = None
+    detection_iters: Optional[int] = None
+
+
+FULL = DemoScale(data=dict(cifar={}, coco={}, cityscapes={}))
+QUICK = DemoScale(
+    data=dict(
+        cifar=dict(num_train=64, num_val=32),
+        coco=dict(num_train=8, num_val=4, image_size=(64, 64)),
+        cityscapes=dict(num_train=8, num_val=4, image_size=(128, 64))),
+    search=dict(
+        model=dict(num_cells=5, init_channels=4, steps=2),
+        train_cfg=dict(max_epochs=1),
+        default_hooks=dict(logger=dict(interval=1)),
+        log_processor=dict(window_size=1)),
+    train=dict(
+        model=dict(backbone=dict(init_channels=4)),
+        train_cfg=dict(max_epochs=1),
+        default_hooks=dict(logger=dict(interval=1))),
+    train_images=(32, 16),
+    detection_iters=2)
+
+
+def scale_of(ctx: DemoContext) -> DemoScale:
+    return QUICK if ctx.quick else FULL
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    """``base`` with ``extra`` merged in, recursively for dicts."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def last_metrics(run_dir: Path, keys: Sequence[str]) -> Dict[str, float]:
+    """The last logged value of each of ``keys`` in a run's scalars.json."""
+    from ddarts_mm.visualization.scalars import (find_scalars_json,
+                                                 load_scalars)
+    path = find_scalars_json(run_dir)
+    if path is None:
+        raise DemoError(f'{run_dir}: no <timestamp>/vis_data/scalars.json '
+                        '(did the run validate?)')
+    found: Dict[str, float] = {}
+    for record in load_scalars(path):
+        for key in keys:
+            if isinstance(record.get(key), (int, float)):
+                found[key] = float(record[key])
+    missing = [key for key in keys if key not in found]
+    if missing:
+        raise DemoError(f'{path}: no value logged for {missing}')
+    return found
+
+
+# -------------------------------------------------------------------- data
+def run_data(ctx: DemoContext) -> dict:
+    """Write the three demo sets (reused when already complete)."""
+    from ddarts_mm.datasets import (make_cifar_digits, make_cityscapes_shapes,
+                                    make_coco_shapes)
+    makers = dict(cifar=make_cifar_digits, coco=make_coco_shapes,
+                  cityscapes=make_cityscapes_shapes)
+    sets, commands = {}, []
+    for kind, maker in makers.items():
+        kwargs = scale_of(ctx).data.get(kind, {})
+        root = ctx.data_root / DATA_FOLDERS[kind]
+        made = maker(str(root), seed=ctx.seed, **kwargs)
+        sets[kind] = dict(root=made.root, params=made.params,
+                          classes=list(made.classes), reused=made.reused)
+        ctx.log(f'[demo] {kind}: {"reused" if made.reused else "wrote"} '
+                f'{made.root} ({made.params})')
+        args = ['python', 'tools/make_demo_data.py', kind,
+                shown_path(made.root), '--seed', str(ctx.seed)]
+        for key, value in kwargs.items():
+            if key == 'image_size':
+                value = 'x'.join(map(str, value))
+            args += [f'--{key.replace("_", "-")}', str(value)]
+        commands.append(command_line(args))
+    return dict(sets=sets, commands=commands)
+
+
+def _data_root(ctx: DemoContext, kind: str) -> str:
+    root = Path(ctx.result('data')['sets'][kind]['root'])
+    if not root.is_dir():
+        raise DemoError(f'{root} is missing: rerun the data stage')
+    return str(root)
+
+
+# ------------------------------------------------------------------ search
+def run_search(ctx: DemoContext) -> dict:
+    """The D-DARTS search; returns its genotype files and checkpoint."""
+    root = _data_root(ctx, 'cifar')
+    scale = scale_of(ctx)
+    loader: dict = dict(dataset=dict(dataset=dict(data_root=root)))
+    val: dict = dict(dataset=dict(data_root=root))
+    if scale.train_images:
+        train_images, val_images = scale.train_images
+        loader = _merge(loader, dict(
+            batch_size=8, dataset=dict(dataset=dict(indices=train_images))))
+        val = _merge(val, dict(dataset=dict(indices=val_images)))
+    overrides = _merge(
+        dict(train_dataloader=loader, arch_dataloader=loader,
+             val_dataloader=val, test_dataloader=val,
+             randomness=dict(seed=ctx.seed)), scale.search)
+    stage_dir = ctx.stage_dir('search')
+    config = write_config(
+        ctx.work_dir / 'configs' / 'search.py', SEARCH_CONFIG, overrides,
+        'The demo search on the data of the data stage (written by '
+        'tools/demo.py).')
+    command = run_tool(ctx, 'train.py', [config, '--work-dir', stage_dir])
+    genotypes = {
+        method: str(stage_dir / f'genotype_final_{method}.json')
+        for method in ('darts', 'sparse', 'edge')
+    }
+    for method, path in genotypes.items():
+        if not Path(path).is_file():
+            raise DemoError(f'the search wrote no {path} (is GenotypeHook '
+                            f'configured with method {method!r}?)')
+    from ddarts_mm.search_space.genotype import Genotype
+    chosen = Genotype.load(genotypes[ctx.method])
+    ctx.log(f'[demo] searched genotype ({ctx.method}): {genotypes[ctx.method]}'
+            f', {chosen.num_layers} layers, reductions {chosen.reductions}, '
+            f'edges per cell {[len(g.edges) for g in chosen.genes]}')
+    return dict(config=str(config), genotypes=genotypes,
+                commands=[command])
+
+
+# ------------------------------------------------------------------- train
+def run_train(ctx: DemoContext) -> dict:
+    """Grow the searched genotype (Algorithm 1) and train it; top-1."""
+    from ddarts_mm.search_space.genotype import Genotype
+    from ddarts_mm.search_space.grow import grow_genotype
+    searched_path = ctx.result('search')['genotypes'][ctx.method]
+    searched = Genotype.load(searched_path)
+    grown = grow_genotype(searched, ctx.layers)
+    stage_dir = ctx.stage_dir('train')
+    grown_path = grown.save(stage_dir / f'genotype_grown_{ctx.layers}.json')
+    ctx.log(f'[demo] Algorithm 1: {searched.num_layers} -> {ctx.layers} '
+            f'layers, sequence {grown.sequence}, reductions '
+            f'{grown.reductions}: {grown_path}')
+    root = _data_root(ctx, 'cifar')
+    scale = scale_of(ctx)
+    train_loader: dict = dict(dataset=dict(data_root=root))
+    val_loader: dict = dict(dataset=dict(data_root=root))
+    if scale.train_images:
+        train_images, val_images = scale.train_images
+        train_loader = _merge(train_loader, dict(
+            batch_size=8, dataset=dict(indices=train_images)))
+        val_loader = _merge(val_loader, dict(dataset=dict(indices=val_images)))
+    overrides = _merge(
+        dict(model=dict(backbone=dict(genotype=searched_path,
+                                      layers=ctx.layers)),
+             train_dataloader=train_loader, val_dataloader=val_loader,
+             test_dataloader=val_loader, randomness=dict(seed=ctx.seed)),
+        scale.train)
+    config = write_config(
+        ctx.work_dir / 'configs' / 'train.py', TRAIN_CONFIG, overrides,
+        'Training of the searched genotype, grown with Algorithm 1 when the '
+        'model is built\n(written by tools/demo.py).')
+    command = run_tool(ctx, 'train.py', [config, '--work-dir', stage_dir])
+    top1 = last_metrics(stage_dir, ['accuracy/top1'])['accuracy/top1']
+    ctx.log(f'[demo] top-1 of the grown network on the digits test split: '
+            f'{top1:.2f}%')
+    return dict(config=str(config), searched_genotype=searched_path,
+                grown_genotype=str(grown_path), layers=ctx.layers,
+                top1=top1, commands=[command])
+
+
+# --------------------------------------------------------------- detection
+def _detector_overrides(ctx: DemoContext, kind: str) -> dict:
+    root = _data_root(ctx, kind).rstrip('/') + '/'
+    if kind == 'coco':
+        ann = root + 'annotations/instances_val2017.json'
+        loader = dict(dataset=dict(data_root=root))
+        overrides = dict(
+            train_dataloader=loader, val_dataloader=loader,
+            test_dataloader=loader,
+            val_evaluator=dict(ann_file=ann), test_evaluator=dict(
+                ann_file=ann))
+    else:
+        ann = root + 'annotations/instancesonly_filtered_gtFine_val.json'
+        metrics = [
+            dict(type='CocoMetric', ann_file=ann, metric=['bbox', 'segm']),
+            dict(type='CityScapesMetric', seg_prefix=root + 'gtFine/val',
+                 outfile_prefix=None)
+        ]
+        loader = dict(dataset=dict(data_root=root))
+        overrides = dict(
+            train_dataloader=dict(dataset=dict(dataset=dict(data_root=root))),
+            val_dataloader=loader, test_dataloader=loader,
+            val_evaluator=metrics, test_evaluator=metrics)
+    overrides['randomness'] = dict(seed=ctx.seed)
+    iters = scale_of(ctx).detection_iters
+    if iters is not None:
+        overrides.update(
+            train_cfg=dict(max_iters=iters, val_interval=iters),
+            param_scheduler=[
+                dict(type='ConstantLR', factor=1.0, by_epoch=False, begin=0,
+                     end=iters)
+            ],
+            default_hooks=dict(
+                logger=dict(interval=1), checkpoint=dict(interval=iters)))
+    return overrides
+
+
+def run_detection(ctx: DemoContext) -> dict:
+    """RetinaNet (box AP) and Mask R-CNN (box and mask AP) on the demo sets."""
+    runs = dict(
+        retinanet=(RETINANET_CONFIG, 'coco', ['coco/bbox_mAP']),
+        mask_rcnn=(MASK_RCNN_CONFIG, 'cityscapes',
+                   ['coco/bbox_mAP', 'coco/segm_mAP']))
+    results, commands = {}, []
+    for name, (base, kind, keys) in runs.items():
+        config = write_config(
+            ctx.work_dir / 'configs' / f'{name}.py', base,
+            _detector_overrides(ctx, kind),
+            f'DO-2-ResNet18 {name} on the demo {kind} set (written by '
+            'tools/demo.py).')
+        run_dir = ctx.stage_dir('detection') / name
+        commands.append(
+            run_tool(ctx, 'train.py', [config, '--work-dir', run_dir]))
+        metrics = last_metrics(run_dir, keys)
+        extra = _optional_metrics(run_dir, ['cityscapes/mAP'])
+        results[name] = dict(config=str(config), metrics={**metrics,
+                                                          **extra})
+        ctx.log(f'[demo] {name}: ' + ', '.join(
+            f'{k} {v:.3f}' for k, v in results[name]['metrics'].items()))
+    return dict(runs=results, commands=commands,
+                box_ap=results['retinanet']['metrics']['coco/bbox_mAP'],
+                mask_ap=results['mask_rcnn']['metrics']['coco/segm_mAP'])
+
+
+def _optional_metrics(run_dir: Path, keys: List[str]) -> Dict[str, float]:
+    found = {}
+    for key in keys:
+        try:
+            found.update(last_metrics(run_dir, [key]))
+        except DemoError:
+            pass
+    return found

@@ -1,0 +1,46 @@
+"""Helpers shared by the ``tools/genotype.py`` subcommands."""
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, Optional, Union
+
+from ddarts_mm.search_space.genotype import Genotype
+from ddarts_mm.search_space.legacy import load_legacy
+from ddarts_mm.search_space.zoo import get_genotype
+
+#: Suffixes read as legacy Python-literal text (never executed).
+LEGACY_SUFFIXES = ('.txt', '.py')
+
+
+def load_genotype(spec: Union[str, os.PathLike],
+                  name: Optional[str] = None) -> Genotype:
+    """A genotype from a zoo name, a .json/.yaml file or a legacy file.
+
+    Args:
+        spec (str | PathLike): Zoo name or path.
+        name (str, optional): Genotype to pick in a legacy file holding
+            several. Defaults to None.
+
+    Returns:
+        Genotype: The validated genotype.
+    """
+    if Path(spec).suffix.lower() in LEGACY_SUFFIXES:
+        return load_legacy(spec, name)
+    if name is not None:
+        raise ValueError(f'--name picks a genotype in a legacy .txt/.py file; '
+                         f'{spec} is not one')
+    return get_genotype(str(spec))
+
+
+def describe(genotype: Genotype) -> str:
+    """One-line summary: name, layers, genes, reductions, space, steps."""
+    return (f'{genotype.name or "(unnamed)"}: {genotype.num_layers} layers, '
+            f'{len(genotype.genes)} genes, reductions {genotype.reductions}, '
+            f'search space {genotype.search_space}, steps {genotype.steps}')
+
+
+def print_json(data: Dict[str, Any]) -> None:
+    """Print a flat mapping as JSON on stdout, one key a line."""
+    lines = [f'  {json.dumps(key)}: {json.dumps(value)}'
+             for key, value in data.items()]
+    print('{\n' + ',\n'.join(lines) + '\n}')

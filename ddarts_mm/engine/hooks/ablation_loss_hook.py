@@ -1,0 +1,99 @@
+"""Schedule and log the ablation loss of the D-DARTS search (Eq. 6-8)."""
+from typing import Dict, Optional
+
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from ddarts_mm.registry import HOOKS
+
+DATA_BATCH = Optional[dict]
+
+
+@HOOKS.register_module()
+class AblationLossHook(Hook):
+    """When to compute the ablation loss, its weight ramp, and its logging.
+
+    Before every training iteration it sets ``model.compute_ablation``
+    (True every ``interval`` iterations) and ``model.ablation_weight_scale``
+    (the factor applied to ``w_ab`` in Eq. 8). After an iteration in which
+    the supernet computed the ablation (``model.last_ablation`` is not
+    None), it logs, for every cell (alpha set) ``i``, the marginal
+    contribution ``M_i`` (Eq. 6) and ``L_AB^i`` (Eq. 7), plus their mean
+    ``m`` and the full-network loss: message-hub scalars
+    ``train/ablation/M_{i}``, ``train/ablation/L_AB_{i}``,
+    ``train/ablation/m`` and ``train/ablation/full_loss`` (printed by the
+    logger hook), and the same values sent to the visualizer at every
+    computation.
+
+    Args:
+        interval (int): Compute the ablation every ``interval`` training
+            iterations (the other iterations use ``L_F``, Eq. 4). Defaults
+            to 1 (every iteration, as the paper).
+        ramp_epochs (float): Length of a linear ramp of ``w_ab`` from 0 to
+            its full value, in epochs (fractions allowed), counted from the
+            first epoch that updates alpha (after the loop's
+            ``warmup_epochs``). 0 disables it. Defaults to 0.
+        log_to_visualizer (bool): Also send the values to the visualizer at
+            every computation. Defaults to True.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self, interval: int = 1, ramp_epochs: float = 0.0,
+                 log_to_visualizer: bool = True) -> None:
+        if isinstance(interval, bool) or not isinstance(interval,
+                                                         int) or interval < 1:
+            raise ValueError(f'interval must be a positive integer, got '
+                             f'{interval!r}')
+        if ramp_epochs < 0:
+            raise ValueError(f'ramp_epochs must be >= 0, got {ramp_epochs}')
+        self.interval = interval
+        self.ramp_epochs = float(ramp_epochs)
+        self.log_to_visualizer = log_to_visualizer
+
+    @staticmethod
+    def _supernet(runner):
+        model = runner.model
+        return model.module if is_model_wrapper(model) else model
+
+    def weight_scale(self, runner) -> float:
+        """The ``w_ab`` factor at the current iteration (linear ramp)."""
+        if self.ramp_epochs <= 0:
+            return 1.0
+        iters_per_epoch = len(runner.train_dataloader)
+        start = getattr(runner.train_loop, 'warmup_epochs', 0)
+        epochs = runner.iter / iters_per_epoch - start
+        return min(max(epochs / self.ramp_epochs, 0.0), 1.0)
+
+    def before_train_iter(self, runner, batch_idx: int,
+                          data_batch: DATA_BATCH = None) -> None:
+        model = self._supernet(runner)
+        # Iterations 0, interval, 2 * interval, ... compute the ablation.
+        model.compute_ablation = runner.iter % self.interval == 0
+        model.ablation_weight_scale = self.weight_scale(runner)
+        model.last_ablation = None
+
+    def after_train_iter(self, runner, batch_idx: int,
+                         data_batch: DATA_BATCH = None,
+                         outputs: Optional[dict] = None) -> None:
+        result = getattr(self._supernet(runner), 'last_ablation', None)
+        if result is None:
+            return
+        scalars = self.ablation_scalars(result)
+        scalars['ablation/w_ab_scale'] = self._supernet(
+            runner).ablation_weight_scale
+        for key, value in scalars.items():
+            runner.message_hub.update_scalar(f'train/{key}', value)
+        if self.log_to_visualizer:
+            runner.visualizer.add_scalars(scalars, step=runner.iter + 1)
+
+    @staticmethod
+    def ablation_scalars(result) -> Dict[str, float]:
+        """Plain floats from an ``AblationResult``, keyed for logging."""
+        scalars = {'ablation/full_loss': float(result.full_loss),
+                   'ablation/m': float(result.mean)}
+        for i, value in enumerate(result.marginal.tolist()):
+            scalars[f'ablation/M_{i}'] = float(value)
+        for i, value in enumerate(result.ablation_losses.tolist()):
+            scalars[f'ablation/L_AB_{i}'] = float(value)
+        return scalars

@@ -1,0 +1,152 @@
+"""The bi-level D-DARTS search loop: a weight batch and an arch batch."""
+import logging
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from mmengine.runner import EpochBasedTrainLoop
+from torch.utils.data import DataLoader
+
+from ddarts_mm.engine.optimizers import expand_param_scheduler_cfg
+from ddarts_mm.registry import LOOPS
+
+
+def set_sampler_epoch(dataloader: DataLoader, epoch: int) -> None:
+    """Call ``set_epoch`` on the (batch) sampler of ``dataloader`` if any."""
+    sampler = getattr(dataloader, 'sampler', None)
+    if not hasattr(sampler, 'set_epoch'):
+        batch_sampler = getattr(dataloader, 'batch_sampler', None)
+        sampler = getattr(batch_sampler, 'sampler', None)
+    if hasattr(sampler, 'set_epoch'):
+        sampler.set_epoch(epoch)
+
+
+def _cycle(dataloader: DataLoader) -> Iterator[Any]:
+    """Batches of ``dataloader``, restarting it when exhausted."""
+    while True:
+        empty = True
+        for batch in dataloader:
+            empty = False
+            yield batch
+        if empty:
+            raise ValueError('arch_dataloader is empty')
+
+
+@LOOPS.register_module()
+class BilevelSearchLoop(EpochBasedTrainLoop):
+    """Epoch-based search: each iteration feeds a weight and an arch batch.
+
+    Every iteration calls ``model.train_step({'weights': w_batch, 'arch':
+    a_batch}, optim_wrapper)``: the supernet takes an architecture step on
+    ``a_batch`` (when ``search_arch`` is True) and a weight step on
+    ``w_batch`` (first-order DARTS). An epoch is one pass over the weights
+    data loader; the arch data loader restarts if it is shorter. Hooks fire
+    as in :class:`~mmengine.runner.EpochBasedTrainLoop`.
+
+    The first ``warmup_epochs`` epochs train the weights only (DARTOpti's
+    warm start, paper Sec. 4.4 (iii)): ``model.search_arch`` is False and no
+    arch batch is loaded (``a_batch`` is None).
+
+    Before the runner builds its parameter schedulers, the loop expands a
+    ``param_scheduler`` dict keyed ``weights`` / ``arch`` to one entry per
+    alpha set (see
+    :func:`~ddarts_mm.engine.optimizers.expand_param_scheduler_cfg`), so
+    every cell gets its own scheduler. A resumed run that stopped in the
+    middle of an epoch skips the batches it already used, so a run resumed
+    from an iteration checkpoint follows the uninterrupted run exactly.
+
+    Args:
+        runner (Runner): The runner.
+        dataloader (DataLoader | dict): Weights data (``train_dataloader``;
+            half of the training set in the paper).
+        max_epochs (int): Search epochs, warm-up included.
+        arch_dataloader (DataLoader | dict, optional): Architecture data
+            (the other half). Defaults to the config's top-level
+            ``arch_dataloader``.
+        warmup_epochs (int): Weights-only epochs at the start. Defaults
+            to 0.
+        val_begin (int): The epoch that begins validating. Defaults to 1.
+        val_interval (int): Validation interval. Defaults to 1.
+        dynamic_intervals (list[tuple[int, int]], optional): See
+            :class:`~mmengine.runner.EpochBasedTrainLoop`. Defaults to None.
+    """
+
+    def __init__(self,
+                 runner,
+                 dataloader: Union[DataLoader, Dict],
+                 max_epochs: int,
+                 arch_dataloader: Union[DataLoader, Dict, None] = None,
+                 warmup_epochs: int = 0,
+                 val_begin: int = 1,
+                 val_interval: int = 1,
+                 dynamic_intervals: Optional[List[Tuple[int, int]]] = None
+                 ) -> None:
+        super().__init__(runner, dataloader, max_epochs, val_begin,
+                         val_interval, dynamic_intervals)
+        if isinstance(warmup_epochs, bool) or not isinstance(
+                warmup_epochs, int) or not 0 <= warmup_epochs <= max_epochs:
+            raise ValueError(f'warmup_epochs must be an integer in '
+                             f'0..max_epochs ({max_epochs}), got '
+                             f'{warmup_epochs!r}')
+        self.warmup_epochs = warmup_epochs
+        if arch_dataloader is None:
+            arch_dataloader = (runner.cfg.get('arch_dataloader')
+                               if runner.cfg is not None else None)
+        if arch_dataloader is None:
+            raise ValueError('BilevelSearchLoop needs an arch_dataloader '
+                             '(train_cfg.arch_dataloader or a top-level '
+                             'arch_dataloader in the config)')
+        if isinstance(arch_dataloader, dict):
+            diff_rank_seed = runner._randomness_cfg.get(
+                'diff_rank_seed', False)
+            arch_dataloader = runner.build_dataloader(
+                arch_dataloader, seed=runner.seed,
+                diff_rank_seed=diff_rank_seed)
+        self.arch_dataloader = arch_dataloader
+        self._expand_param_schedulers()
+
+    @property
+    def supernet(self):
+        """The supernet (unwrapped from DDP)."""
+        model = self.runner.model
+        return model.module if is_model_wrapper(model) else model
+
+    def _expand_param_schedulers(self) -> None:
+        """One scheduler config per alpha set (before the runner builds)."""
+        schedulers = self.runner.param_schedulers
+        if schedulers is None or not hasattr(self.supernet, 'alpha_names'):
+            return
+        self.runner.param_schedulers = expand_param_scheduler_cfg(
+            schedulers, self.supernet.alpha_names())
+
+    def searching(self, epoch: Optional[int] = None) -> bool:
+        """Whether epoch ``epoch`` (default: current) updates alpha."""
+        return (self._epoch if epoch is None else epoch) >= self.warmup_epochs
+
+    def run_epoch(self) -> None:
+        """Iterate one epoch over weight (and arch) batches."""
+        self.runner.call_hook('before_train_epoch')
+        self.runner.model.train()
+        search = self.searching()
+        self.supernet.search_arch = search
+        if search and self._epoch == self.warmup_epochs > 0:
+            print_log(f'epoch {self._epoch + 1}: weights-only warm-up over, '
+                      'the architecture search starts', logger='current',
+                      level=logging.INFO)
+        # DistSamplerSeedHook does it for the weights loader too; the loop
+        # does not rely on that hook being configured.
+        set_sampler_epoch(self.dataloader, self._epoch)
+        arch_batches = None
+        if search:
+            set_sampler_epoch(self.arch_dataloader, self._epoch)
+            arch_batches = _cycle(self.arch_dataloader)
+        # A run resumed from an iteration checkpoint skips what it has done.
+        done = self._iter - self._epoch * len(self.dataloader)
+        for idx, data_batch in enumerate(self.dataloader):
+            arch_batch = next(arch_batches) if search else None
+            if idx < done:
+                continue
+            self.run_iter(idx, dict(weights=data_batch, arch=arch_batch))
+
+        self.runner.call_hook('after_train_epoch')
+        self._epoch += 1

@@ -1,0 +1,19 @@
+"""The D-DARTS search supernet, its cells, mixed ops and losses."""
+from .ablation import (AblationResult, ArchGradients, DeactivationSampler,
+                       arch_gradients)
+from .losses import (AblationGradientCoefficients,
+                     ablation_gradient_coefficients, ablation_loss,
+                     fair_darts_loss, marginal_contributions,
+                     reference_ablation_loss, total_loss, zero_one_loss)
+from .mixed_op import MixedOp, mixed_op
+from .search_cell import CellTrace, SearchCell, cell_edges
+from .supernet import DDartsSupernet
+
+__all__ = [
+    'AblationResult', 'ArchGradients', 'DeactivationSampler',
+    'arch_gradients', 'AblationGradientCoefficients',
+    'ablation_gradient_coefficients', 'ablation_loss', 'fair_darts_loss',
+    'marginal_contributions', 'reference_ablation_loss', 'total_loss',
+    'zero_one_loss', 'MixedOp', 'mixed_op', 'CellTrace', 'SearchCell',
+    'cell_edges', 'DDartsSupernet'
+]

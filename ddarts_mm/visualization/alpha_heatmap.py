@@ -1,0 +1,163 @@
+"""Heatmaps of the architecture weights sigmoid(alpha), one panel per cell.
+
+Example:
+    >>> import torch
+    >>> from ddarts_mm.search_space import SEARCH_SPACES
+    >>> from ddarts_mm.visualization import draw_alpha_heatmap
+    >>> alphas = [torch.zeros(14, 7), torch.ones(14, 7)]  # two cells
+    >>> image = draw_alpha_heatmap(alphas, SEARCH_SPACES['S'],
+    ...                            reductions=[1])
+    >>> image.dtype, image.ndim
+    (dtype('uint8'), 3)
+"""
+import math
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+
+from .figures import figure_to_rgb, new_figure, to_numpy
+
+#: Annotate each square with its value when a panel has at most this many.
+_MAX_ANNOTATED = 200
+
+
+def darts_edge_names(steps: int) -> List[str]:
+    """Names of a search cell's edges in DARTS order, e.g. ``'c_{k-2}->0'``.
+
+    DARTS, FairDARTS and D-DARTS number the mixed edges node by node: the
+    ``j + 2`` edges into intermediate node ``j`` (from the two cell inputs,
+    then from intermediate nodes ``0 .. j-1``), ``steps * (steps + 3) / 2``
+    in all (14 for 4 steps).
+
+    Args:
+        steps (int): Intermediate nodes per cell.
+
+    Returns:
+        list[str]: One name per edge, ``'<from>-><to>'``.
+    """
+    names = []
+    for node in range(steps):
+        for source in range(node + 2):
+            origin = ('c_{k-2}', 'c_{k-1}')[source] if source < 2 else str(
+                source - 2)
+            names.append(f'{origin}->{node}')
+    return names
+
+
+def _as_cells(alphas) -> List[np.ndarray]:
+    if hasattr(alphas, 'ndim') and alphas.ndim == 2:
+        alphas = [alphas]
+    cells = [to_numpy(a) for a in alphas]
+    if not cells:
+        raise ValueError('draw_alpha_heatmap: no alpha given')
+    for index, cell in enumerate(cells):
+        if cell.ndim != 2:
+            raise ValueError(
+                f'draw_alpha_heatmap: alpha of cell {index} must be 2-D '
+                f'(edges, ops), got shape {cell.shape}')
+    return cells
+
+
+def alpha_heatmap_figure(alphas: Union[Sequence, np.ndarray],
+                         op_names: Sequence[str],
+                         edge_names: Optional[Sequence[str]] = None,
+                         cell_titles: Optional[Sequence[str]] = None,
+                         reductions: Sequence[int] = (),
+                         apply_sigmoid: bool = True,
+                         title: Optional[str] = None):
+    """A matplotlib figure of :func:`draw_alpha_heatmap`."""
+    cells = _as_cells(alphas)
+    num_ops = len(op_names)
+    for index, cell in enumerate(cells):
+        if cell.shape[1] != num_ops:
+            raise ValueError(
+                f'draw_alpha_heatmap: cell {index} has {cell.shape[1]} ops '
+                f'per edge but {num_ops} op names were given')
+    if apply_sigmoid:
+        cells = [1.0 / (1.0 + np.exp(-cell)) for cell in cells]
+    cols = min(len(cells), 4)
+    rows = math.ceil(len(cells) / cols)
+    tallest = max(cell.shape[0] for cell in cells)
+    panel_w, panel_h = 0.3 * num_ops + 1.2, 0.2 * tallest + 1.5
+    figure = new_figure(cols * panel_w + 0.8, rows * panel_h + 0.6)
+    figure.set_layout_engine('constrained')
+    axes = figure.subplots(rows, cols, squeeze=False)
+    image = None
+    for index, ax in enumerate(axes.flat):
+        if index >= len(cells):
+            ax.axis('off')
+            continue
+        cell = cells[index]
+        image = ax.imshow(cell, vmin=0.0, vmax=1.0, cmap='viridis',
+                          aspect='auto', interpolation='nearest')
+        names = _edge_names(edge_names, cell.shape[0])
+        ax.set_yticks(range(cell.shape[0]), names, fontsize=6)
+        ax.set_xticks(range(num_ops), list(op_names), fontsize=6,
+                      rotation=90)
+        reduction = index in reductions
+        label = (cell_titles[index] if cell_titles is not None else
+                 f'cell {index}')
+        ax.set_title(label + (' (reduction)' if reduction else ''),
+                     fontsize=8, color='#e31a1c' if reduction else 'black')
+        if cell.size <= _MAX_ANNOTATED:
+            for (row, col), value in np.ndenumerate(cell):
+                ax.text(col, row, f'{value:.2f}', ha='center', va='center',
+                        fontsize=4.5,
+                        color='black' if value > 0.6 else 'white')
+    figure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6,
+                    label='sigmoid(alpha)' if apply_sigmoid else 'weight')
+    if title:
+        figure.suptitle(title, fontsize=10)
+    return figure
+
+
+def _edge_names(edge_names: Optional[Sequence[str]],
+                num_edges: int) -> List[str]:
+    if edge_names is not None:
+        if len(edge_names) != num_edges:
+            raise ValueError(f'draw_alpha_heatmap: {len(edge_names)} edge '
+                             f'names for {num_edges} edges')
+        return list(edge_names)
+    for steps in range(1, 16):
+        if steps * (steps + 3) // 2 == num_edges:
+            return darts_edge_names(steps)
+    return [f'edge {i}' for i in range(num_edges)]
+
+
+def draw_alpha_heatmap(alphas: Union[Sequence, np.ndarray],
+                       op_names: Sequence[str],
+                       edge_names: Optional[Sequence[str]] = None,
+                       cell_titles: Optional[Sequence[str]] = None,
+                       reductions: Sequence[int] = (),
+                       apply_sigmoid: bool = True,
+                       title: Optional[str] = None) -> np.ndarray:
+    """Heatmap of sigmoid(alpha) per cell: rows are edges, columns ops.
+
+    For mmengine's visualizer, e.g. in a hook at the end of an epoch::
+
+        runner.visualizer.add_image(
+            'alphas', draw_alpha_heatmap(alphas, op_names), step=epoch)
+
+    Args:
+        alphas (Sequence[Tensor | np.ndarray] | Tensor | np.ndarray): The
+            raw alphas of every cell, each of shape (edges, ops); a 3-D
+            array (cells, edges, ops) or a single 2-D one also work. Tensors
+            may live on any device.
+        op_names (Sequence[str]): The search space's ops, column order.
+        edge_names (Sequence[str], optional): Row labels. Defaults to
+            :func:`darts_edge_names` when the edge count matches a DARTS
+            cell, else ``'edge i'``.
+        cell_titles (Sequence[str], optional): Panel titles. Defaults to
+            ``'cell i'``.
+        reductions (Sequence[int]): Cells marked as reduction cells.
+            Defaults to ().
+        apply_sigmoid (bool): Draw sigmoid(alpha) (True) or the values as
+            given (False, e.g. already weights). Defaults to True.
+        title (str, optional): Figure title. Defaults to None.
+
+    Returns:
+        np.ndarray: uint8 RGB image of shape (H, W, 3).
+    """
+    return figure_to_rgb(
+        alpha_heatmap_figure(alphas, op_names, edge_names, cell_titles,
+                             reductions, apply_sigmoid, title))

@@ -1,0 +1,160 @@
+"""tools/demo.py: stages, prerequisites, failures, the quick pipeline."""
+import json
+import os.path as osp
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ddarts_mm.apis.demo import (EXIT_STAGE_FAILED, RESULT_FILE, STAGES,
+                                 DemoContext, DemoError, main,
+                                 run_pipeline, write_config)
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _context(tmp_path, quick=True) -> DemoContext:
+    return DemoContext(work_dir=tmp_path, data_root=tmp_path / 'data',
+                       quick=quick)
+
+
+def test_a_stage_refuses_to_run_without_the_earlier_ones(tmp_path, capsys):
+    status = main(['--stage', 'train', '--quick', '--work-dir',
+                   str(tmp_path)])
+    assert status == EXIT_STAGE_FAILED
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "stage 'search'" in text and '--stage search --quick' in text
+    assert not (tmp_path / 'train' / RESULT_FILE).exists()
+
+
+def test_quick_and_full_results_do_not_mix(tmp_path):
+    ctx = _context(tmp_path, quick=False)
+    (tmp_path / 'data').mkdir()
+    (tmp_path / 'data' / RESULT_FILE).write_text(json.dumps({'quick': True}))
+    with pytest.raises(DemoError, match='was run with --quick'):
+        ctx.result('data')
+
+
+def test_a_failed_stage_stops_the_pipeline_and_keeps_earlier_outputs(
+        tmp_path):
+    calls = []
+
+    def data(ctx):
+        calls.append('data')
+        (ctx.stage_dir('data') / 'made.txt').write_text('data')
+        return dict(value=1)
+
+    def search(ctx):
+        calls.append('search')
+        ctx.result('data')  # readable
+        (ctx.stage_dir('search') / 'partial.txt').write_text('partial')
+        raise RuntimeError('the search broke')
+
+    def never(ctx):
+        calls.append('never')
+        return {}
+
+    functions = dict(data=data, search=search, train=never,
+                     detection=never, report=never)
+    ctx = _context(tmp_path)
+    assert run_pipeline(ctx, STAGES, functions) == EXIT_STAGE_FAILED
+    assert calls == ['data', 'search']
+    result = json.loads((tmp_path / 'data' / RESULT_FILE).read_text())
+    assert result['value'] == 1 and result['stage'] == 'data'
+    assert (tmp_path / 'data' / 'made.txt').read_text() == 'data'
+    assert not (tmp_path / 'search' / RESULT_FILE).exists()
+    # running the failed stage again starts from a clean folder and leaves
+    # the data stage alone
+    functions['search'] = lambda ctx: dict(ok=True)
+    assert run_pipeline(ctx, ['search'], functions) == 0
+    assert not (tmp_path / 'search' / 'partial.txt').exists()
+    assert (tmp_path / 'data' / 'made.txt').exists()
+
+
+def test_write_config_inherits_a_repository_config(tmp_path):
+    from mmengine.config import Config
+    path = write_config(tmp_path / 'c.py',
+                        'configs/_base_/schedules/cifar_600e.py',
+                        dict(train_cfg=dict(max_epochs=2)), 'a comment')
+    cfg = Config.fromfile(path)
+    assert cfg.train_cfg.max_epochs == 2 and cfg.train_cfg.val_interval == 1
+    assert path.read_text().startswith('# a comment\n_base_ = ')
+
+
+def test_data_stage_quick(tmp_path):
+    assert main(['--stage', 'data', '--quick', '--work-dir',
+                 str(tmp_path)]) == 0
+    result = json.loads((tmp_path / 'data' / RESULT_FILE).read_text())
+    assert set(result['sets']) == {'cifar', 'coco', 'cityscapes'}
+    for made in result['sets'].values():
+        assert osp.isdir(made['root'])
+        assert made['root'].startswith(str(tmp_path / 'data'))
+    assert result['sets']['cifar']['params']['num_train'] == 64
+    assert any('make_demo_data.py cifar' in c for c in result['commands'])
+
+
+def _stage_results(work_dir):
+    return {stage: json.loads((work_dir / stage / RESULT_FILE).read_text())
+            for stage in STAGES}
+
+
+@pytest.mark.slow
+def test_quick_pipeline_end_to_end(tmp_path):
+    """Every stage in --quick mode through tools/demo.py, then the report."""
+    pytest.importorskip('mmdet')
+    start = time.time()
+    process = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'demo.py'), '--quick',
+         '--work-dir', str(tmp_path)], capture_output=True, text=True)
+    output = process.stdout + process.stderr
+    assert process.returncode == 0, output[-3000:]
+    for stage in STAGES:  # a line per stage with its time
+        assert f'"{stage}": done in' in output
+    results = _stage_results(tmp_path)
+    search = results['search']
+    for path in search['genotypes'].values():
+        assert osp.isfile(path)
+    assert 0.0 <= results['train']['top1'] <= 100.0
+    assert 0.0 <= results['detection']['box_ap'] <= 1.0
+    assert 0.0 <= results['detection']['mask_ap'] <= 1.0
+    report = (tmp_path / 'report.md').read_text()
+    assert f"{results['train']['top1']:.2f}%" in report
+    assert f"{results['detection']['box_ap']:.3f}" in report
+    assert f"{results['detection']['mask_ap']:.3f}" in report
+    for figure in ('report/genotype/network.png',
+                   'report/genotype/gene_0.png', 'report/alpha_heatmap.png',
+                   'report/marginal_contributions.png',
+                   'report/grown_network.png'):
+        assert f']({figure})' in report, figure
+        assert (tmp_path / figure).is_file()
+        assert (tmp_path / figure).with_suffix('.svg').is_file()
+    assert 'python tools/train.py configs/search/ddarts_8cells_cifar10.py' \
+        in report
+    assert 'tools/train.py' in ''.join(search['commands'])
+    print(f'quick demo: {time.time() - start:.0f} s')
+
+
+@pytest.mark.slow
+def test_a_failing_run_exits_non_zero_with_its_error(tmp_path):
+    """A stage whose tools/train.py fails: exit 1, the tool's error shown."""
+    pytest.importorskip('mmpretrain')
+    assert main(['--stage', 'data', '--quick', '--work-dir',
+                 str(tmp_path)]) == 0
+    # break the CIFAR set: a training pickle disappears
+    result = json.loads((tmp_path / 'data' / RESULT_FILE).read_text())
+    pickle = osp.join(result['sets']['cifar']['root'], 'cifar-10-batches-py',
+                      'data_batch_1')
+    import os
+    os.remove(pickle)
+    process = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'demo.py'), '--quick',
+         '--stage', 'search', '--work-dir', str(tmp_path)],
+        capture_output=True, text=True)
+    output = process.stdout + process.stderr
+    assert process.returncode == EXIT_STAGE_FAILED
+    assert 'stage "search" FAILED' in output
+    assert 'data_batch_1' in output
+    assert (tmp_path / 'data' / RESULT_FILE).is_file()
+    assert not (tmp_path / 'search' / RESULT_FILE).exists()

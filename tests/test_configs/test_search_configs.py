@@ -1,0 +1,100 @@
+"""The search configs (configs/search/, configs/dartopti/).
+
+Each config loads, states the paper's recipe, and its supernet and per-cell
+optimizer wrappers build; DARTOpti configs share alpha between the layers
+of a gene (Xception: 3 alpha sets, so 3 arch optimizers, not 13).
+"""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+
+from ddarts_mm.engine.optimizers import expand_param_scheduler_cfg
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SEARCH = sorted(glob.glob(osp.join(REPO, 'configs', 'search', '*.py')))
+DARTOPTI = sorted(glob.glob(osp.join(REPO, 'configs', 'dartopti', '*.py')))
+#: alpha sets of each DARTOpti start (distinct genes of the genotype)
+ALPHA_SETS = {'resnet18': 1, 'resnet50': 3, 'xception': 3}
+
+
+@pytest.fixture(autouse=True)
+def single_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _name(path: str) -> str:
+    return osp.splitext(osp.basename(path))[0]
+
+
+@pytest.mark.parametrize('path', SEARCH + DARTOPTI, ids=_name)
+def test_recipe(path):
+    cfg = Config.fromfile(path)
+    name = _name(path)
+    assert cfg.default_scope == 'ddarts_mm'
+    assert cfg.train_cfg.type == 'BilevelSearchLoop'
+    assert cfg.train_cfg.max_epochs == 50
+    weights = cfg.optim_wrapper.weights
+    assert weights.optimizer == dict(type='SGD', lr=0.005, momentum=0.9,
+                                     weight_decay=3e-4)
+    assert weights.clip_grad == dict(max_norm=5.0)
+    assert cfg.optim_wrapper.arch.optimizer == dict(
+        type='Adam', lr=3e-3, betas=(0.9, 0.999), weight_decay=1e-3)
+    assert cfg.param_scheduler.arch.eta_min == 1e-3
+    assert cfg.param_scheduler.weights.eta_min == 1e-3
+    assert cfg.train_dataloader.dataset.type == 'SplitDataset'
+    assert cfg.train_dataloader.dataset.split == 'weights'
+    assert cfg.arch_dataloader.dataset.split == 'arch'
+    inner = cfg.train_dataloader.dataset.dataset
+    assert inner == cfg.arch_dataloader.dataset.dataset
+    dataset = ('cifar100' if 'cifar100' in name else
+               'imagenet' if 'imagenet' in name else 'cifar10')
+    assert inner.data_root == f'data/{dataset}'
+    assert cfg.model.num_classes == cfg.data_preprocessor.num_classes == {
+        'cifar10': 10, 'cifar100': 100, 'imagenet': 1000}[dataset]
+    assert cfg.train_dataloader.batch_size == (96 if dataset == 'imagenet'
+                                               else 72)
+    hooks = [hook.type for hook in cfg.custom_hooks]
+    assert {'SafeCheckpointHook', 'AblationLossHook', 'GenotypeHook'} <= \
+        set(hooks)
+    assert cfg.model.ablation.mode == ('none' if 'fairdarts' in name else
+                                       'exact')
+    if path in DARTOPTI:
+        assert cfg.model.search_space == 'S_o'
+        assert cfg.model.init_channels == 32
+        assert cfg.train_cfg.warmup_epochs == 5
+        assert cfg.param_scheduler.arch.begin == 5
+    else:
+        assert cfg.model.num_cells == 8 and cfg.model.init_channels == 16
+        assert cfg.model.zero_one_weight == 7.0
+        assert cfg.model.ablation.weight == 0.5
+
+
+@pytest.mark.parametrize('path', [
+    p for p in SEARCH + DARTOPTI if 'cifar10.py' in p or 'imagenet' in p
+], ids=_name)
+def test_supernet_and_optimizers_build(path):
+    search = pytest.importorskip('ddarts_mm.models.search')
+    cfg = Config.fromfile(path)
+    init_default_scope('ddarts_mm')
+    model_cfg = cfg.model.copy()
+    model_cfg.pop('type')
+    model = search.DDartsSupernet(**model_cfg)
+    wrappers = build_optim_wrapper(model, cfg.optim_wrapper)
+    names = model.alpha_names()
+    assert list(wrappers.keys()) == ['weights'] + names
+    schedulers = expand_param_scheduler_cfg(cfg.param_scheduler, names)
+    assert list(schedulers) == ['weights'] + names
+    if path in DARTOPTI:
+        net = _name(path).split('_')[1]
+        assert len(names) == ALPHA_SETS[net]
+    else:
+        assert names == [f'alpha_{i}' for i in range(8)]
+        assert model.reductions == [2, 5]

@@ -1,0 +1,102 @@
+"""GenotypeHook: genotype files every epoch and at the end, layout in meta."""
+import logging
+import math
+import os.path as osp
+from unittest.mock import MagicMock
+
+import pytest
+import torch
+from mmengine.logging import MessageHub
+
+from ddarts_mm.engine.hooks import GenotypeHook
+from ddarts_mm.engine.hooks.genotype_hook import LAYOUT_META_KEY
+from ddarts_mm.search_space import Genotype
+from ddarts_mm.search_space.parse import SearchLayout
+
+
+def make_runner(model, work_dir, epoch=0, max_epochs=3):
+    runner = MagicMock()
+    runner.model = model
+    runner.work_dir = str(work_dir)
+    runner.epoch = epoch
+    runner.iter = 4 * (epoch + 1)
+    runner.max_epochs = max_epochs
+    runner.train_loop.max_epochs = max_epochs
+    runner.logger = logging.getLogger('genotype_hook_test')
+    runner.message_hub = MessageHub.get_instance('genotype_hook_test')
+    return runner
+
+
+def test_writes_valid_genotypes_each_epoch_and_at_the_end(
+        tmp_path, fake_supernet, caplog):
+    model = fake_supernet(num_sets=3)
+    hook = GenotypeHook(interval=2)
+    for epoch in range(3):
+        hook.after_train_epoch(make_runner(model, tmp_path, epoch))
+    with caplog.at_level(logging.INFO, logger='genotype_hook_test'):
+        hook.after_train(make_runner(model, tmp_path, 2))
+    # epochs 2 (interval) and 3 (last), then final; all methods
+    for tag in ('epoch_2', 'epoch_3', 'final'):
+        for method in ('darts', 'sparse', 'edge'):
+            genotype = Genotype.load(
+                tmp_path / f'genotype_{tag}_{method}.json')
+            assert genotype.sequence == [0, 1, 2]
+            assert genotype.reductions == [1] and genotype.steps == 2
+    assert not osp.exists(tmp_path / 'genotype_epoch_1_darts.json')
+    # one line per cell in the log
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum(line.strip().startswith('alpha_') for line in lines) == 3
+
+
+def test_dominant_ops_are_logged(tmp_path, fake_supernet):
+    model = fake_supernet(num_sets=2)
+    with torch.no_grad():
+        for alpha in model.arch_parameters().values():
+            alpha.fill_(-5.0)  # sigmoid < 0.1
+            alpha[0, :2] = 5.0  # 2 of 35 per set > 0.9
+            alpha[1, 0] = 0.0  # 1 of 35 in between
+    runner = make_runner(model, tmp_path)
+    GenotypeHook(methods=['sparse']).after_train(runner)
+    scalars = runner.message_hub.log_scalars
+    assert scalars['train/genotype/dominant_high_pct'].current() == \
+        pytest.approx(100 * 4 / 70)
+    assert scalars['train/genotype/dominant_low_pct'].current() == \
+        pytest.approx(100 * 64 / 70)
+    assert scalars['train/genotype/dominant_both_pct'].current() == \
+        pytest.approx(100 * 68 / 70)
+    runner.visualizer.add_scalars.assert_called_once()
+
+
+def test_thresholds_and_methods_are_configurable(tmp_path, fake_supernet):
+    model = fake_supernet(num_sets=1)
+    with torch.no_grad():
+        alpha = model.arch_parameters()['alpha_0']
+        alpha.fill_(-5.0)
+        alpha[0, 3] = math.log(0.8 / 0.2)  # (2, 0) sep_conv_3x3 at 0.8
+        alpha[4, 2] = 5.0  # (3, 2) skip_connect
+    hook = GenotypeHook(methods=['sparse'], threshold=0.7)
+    hook.after_train(make_runner(model, tmp_path))
+    edges = Genotype.load(tmp_path / 'genotype_final_sparse.json').genes[0]
+    assert [e.as_list() for e in edges.edges] == [
+        ['sep_conv_3x3', 2, 0], ['skip_connect', 3, 2]]
+    GenotypeHook(methods=['sparse'], threshold=0.9).after_train(
+        make_runner(model, tmp_path))
+    edges = Genotype.load(tmp_path / 'genotype_final_sparse.json').genes[0]
+    # node 2 is empty at 0.9, so its edge into node 3 is dropped too;
+    # the gene keeps the strongest edge from an input instead
+    assert [e.as_list() for e in edges.edges] == [['sep_conv_3x3', 2, 0]]
+    with pytest.raises(ValueError, match='methods'):
+        GenotypeHook(methods=['top'])
+    with pytest.raises(ValueError, match='threshold'):
+        GenotypeHook(threshold=1.5)
+
+
+def test_layout_is_stored_in_checkpoint_meta(tmp_path, fake_supernet):
+    model = fake_supernet(num_sets=2)
+    checkpoint = dict(meta=dict(epoch=1))
+    GenotypeHook().before_save_checkpoint(make_runner(model, tmp_path),
+                                          checkpoint)
+    layout = SearchLayout.from_dict(checkpoint['meta'][LAYOUT_META_KEY])
+    assert layout.alpha_names == ['alpha_0', 'alpha_1']
+    assert layout.state_dict_keys == ['alphas.alpha_0', 'alphas.alpha_1']
+    assert layout.rows == [(2, 0), (2, 1), (3, 0), (3, 1), (3, 2)]

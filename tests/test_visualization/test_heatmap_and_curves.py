@@ -1,0 +1,80 @@
+"""Alpha heatmaps, marginal-contribution curves and the scalars reader."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from ddarts_mm.search_space.ops import SEARCH_SPACES
+from ddarts_mm.visualization import (ABLATION_LOSS_PATTERNS,
+                                     MARGINAL_PATTERNS, darts_edge_names,
+                                     draw_alpha_heatmap,
+                                     draw_marginal_contributions,
+                                     find_scalars_json, load_scalars,
+                                     per_cell_series)
+
+OPS = SEARCH_SPACES['S']
+
+
+def test_darts_edge_names_order():
+    names = darts_edge_names(2)
+    assert names == ['c_{k-2}->0', 'c_{k-1}->0', 'c_{k-2}->1', 'c_{k-1}->1',
+                     '0->1']
+    assert len(darts_edge_names(4)) == 14
+
+
+def test_heatmap_is_rgb_and_shows_the_values():
+    low = draw_alpha_heatmap([torch.full((14, 7), -8.0)], OPS)
+    high = draw_alpha_heatmap(np.full((14, 7), 8.0), OPS)
+    assert low.dtype == np.uint8 and low.shape[2] == 3
+    assert low.shape == high.shape
+    assert not np.array_equal(low, high)  # sigmoid 0 and 1 differ in colour
+
+
+def test_heatmap_checks_shapes():
+    with pytest.raises(ValueError, match='7 op names'):
+        draw_alpha_heatmap([torch.zeros(14, 12)], OPS)
+    with pytest.raises(ValueError, match='2-D'):
+        draw_alpha_heatmap([torch.zeros(14)], OPS)
+    with pytest.raises(ValueError, match='edge names'):
+        draw_alpha_heatmap([torch.zeros(3, 7)], OPS, edge_names=['a'])
+
+
+def _write_scalars(path, cells=3, steps=6):
+    path.parent.mkdir(parents=True)
+    with open(path, 'w') as f:
+        for step in range(1, steps + 1):
+            record = {'loss': 1.0 / step, 'step': step}
+            for cell in range(cells):
+                record[f'ablation/M_{cell}'] = cell - step * 0.1
+                record[f'ablation/L_AB_{cell}'] = 0.5 * cell
+            f.write(json.dumps(record) + '\n')
+        f.write('{"accuracy/top1": 50.0, "step": 1}\n')
+        f.write('{"ablation/M_0": 1.0, "st')  # cut short: a run writing
+
+
+def test_scalars_per_cell(tmp_path):
+    path = tmp_path / '20250101_000000' / 'vis_data' / 'scalars.json'
+    _write_scalars(path)
+    assert find_scalars_json(tmp_path) == path
+    records = load_scalars(path)
+    assert len(records) == 7
+    marginal = per_cell_series(records, MARGINAL_PATTERNS)
+    ablation = per_cell_series(records, ABLATION_LOSS_PATTERNS)
+    assert sorted(marginal) == sorted(ablation) == [0, 1, 2]
+    np.testing.assert_allclose(marginal[2].values, 2 - np.arange(1, 7) * 0.1)
+    assert marginal[2].steps.tolist() == [1, 2, 3, 4, 5, 6]
+    image = draw_marginal_contributions(marginal, ablation, reductions=[1])
+    assert image.dtype == np.uint8 and image.shape[2] == 3
+
+
+def test_scalars_malformed_line_names_the_file(tmp_path):
+    path = tmp_path / 'scalars.json'
+    path.write_text('{"a": 1, "step": 1}\nnot json\n{"a": 2, "step": 2}\n')
+    with pytest.raises(ValueError, match='line 2'):
+        load_scalars(path)
+
+
+def test_curves_need_data():
+    with pytest.raises(ValueError, match='no marginal contribution'):
+        draw_marginal_contributions({})
