@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-from .ops import SEARCH_SPACES
+from .primitives import SEARCH_SPACES
 
 GenotypeLike = Union['Genotype', str, os.PathLike, Dict[str, Any]]
 

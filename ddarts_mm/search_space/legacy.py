@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .genotype import Edge, Gene, Genotype, GenotypeError, validate_genotype
-from .ops import SEARCH_SPACES
+from .primitives import SEARCH_SPACES
 
 #: Field order of the legacy namedtuples (for positional arguments).
 LEGACY_FIELDS: Dict[str, Tuple[str, ...]] = {

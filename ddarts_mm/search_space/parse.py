@@ -30,7 +30,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import torch
 
 from .genotype import Edge, Gene, Genotype, validate_genotype
-from .ops import search_space_ops
+from .primitives import search_space_ops
 
 Row = Tuple[int, int]
 #: Names of the parsing methods, in the order they are usually reported.

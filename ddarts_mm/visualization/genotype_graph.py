@@ -20,7 +20,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ddarts_mm.search_space.genotype import Gene, Genotype
-from ddarts_mm.search_space.ops import SEARCH_SPACES
+from ddarts_mm.search_space.primitives import SEARCH_SPACES
 from .figures import figure_to_rgb, new_figure
 
 INPUT_COLOR = '#a6cee3'

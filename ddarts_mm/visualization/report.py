@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ddarts_mm.search_space.genotype import Genotype, atomic_write_text
-from ddarts_mm.search_space.ops import search_space_ops
+from ddarts_mm.search_space.primitives import search_space_ops
 from .alpha_heatmap import alpha_heatmap_figure
 from .curves import marginal_contributions_figure
 from .figures import save_figure

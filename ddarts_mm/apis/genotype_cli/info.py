@@ -16,7 +16,7 @@ from typing import Any, Dict, Tuple
 
 from ddarts_mm.search_space.genotype import Genotype
 from ddarts_mm.search_space.grow import grow_genotype
-from ddarts_mm.search_space.ops import SEARCH_SPACES
+from ddarts_mm.search_space.primitives import SEARCH_SPACES
 from ddarts_mm.search_space.size import (log10_cell_search_space_size,
                                          network_search_space_size)
 
