@@ -100,15 +100,19 @@ def measure(name: str, model: nn.Module, size: Sequence[int]) -> Complexity:
 
 def format_table(rows: List[Complexity], size: Sequence[int]) -> str:
     """A plain-text table of ``rows``."""
+    name_width = max(len('backbone'), *(len(r.name) for r in rows)) + 2
+    channel_width = max(len('out channels'),
+                        *(len(str(r.out_channels)) for r in rows)) + 2
     lines = [
         f'input 1x3x{size[1]}x{size[0]} (H x W); FLOPs = multiply-adds',
-        f'{"backbone":<16}{"params (M)":>12}{"FLOPs (G)":>12}  '
-        f'{"out channels":<24}strides'
+        f'{"backbone":<{name_width}}{"params (M)":>10}{"FLOPs (G)":>11}  '
+        f'{"out channels":<{channel_width}}strides'
     ]
     for row in rows:
         lines.append(
-            f'{row.name:<16}{row.params / 1e6:>12.2f}{row.flops / 1e9:>12.1f}'
-            f'  {str(row.out_channels):<24}{row.out_strides}')
+            f'{row.name:<{name_width}}{row.params / 1e6:>10.2f}'
+            f'{row.flops / 1e9:>11.1f}  '
+            f'{str(row.out_channels):<{channel_width}}{row.out_strides}')
     return '\n'.join(lines)
 
 

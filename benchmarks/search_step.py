@@ -12,32 +12,36 @@ Variants (each one whole iteration: architecture step, then weight step):
   the full pass, under ``no_grad``; FairDARTS gradient);
 - ``exact``: ``ablation.mode='exact'`` (the exact gradient of Eq. 8).
 
-Times are medians over ``--iters`` iterations after ``--warmup`` rounds,
-variants run round-robin in one process so that machine load hits all
-alike, and are printed as ratios to the FairDARTS iteration. On the CPU the
-default is one thread: on a small shared machine, OpenMP threads spin
-while others compete for the cores and the timings mean nothing.
+An iteration's time is the fastest of its variant's architecture steps
+over ``--iters`` rounds (after ``--warmup`` rounds; the slow
+``reference_schedule`` is timed once, in the last round) plus the fastest
+weight step, which is the same computation in every variant and is timed in
+all of them: interference only ever adds time. Variants run round-robin in
+one process; times are printed as ratios to the FairDARTS iteration. On
+the CPU the clock is this process' CPU time (``--wall`` for wall time) with
+one thread by default: on a small shared machine other jobs stretch wall
+time at random, and OpenMP threads spin while others hold the cores. On
+CUDA the clock is wall time around synchronised steps.
 
 Peak memory (``fairdarts`` and ``exact``), of the architecture step and of
 the whole iteration: on CUDA, ``torch.cuda.max_memory_allocated`` growth.
 On the CPU, each variant runs in a fresh subprocess that builds the model
-and data, reads its peak resident set (``ru_maxrss``), runs the
-architecture step, reads it, runs the weight step and reads it again: the
-growth is the peak. ``MALLOC_MMAP_THRESHOLD_`` is fixed in that subprocess
-so that glibc serves tensors by ``mmap`` and returns them at once when
-freed: the resident set then follows the live tensors, not the allocator's
-cache. (``tracemalloc`` does not see torch's allocations, and summing saved
-tensors would miss the transient ones.)
+and data, resets its peak resident set (``VmHWM``, through
+``/proc/self/clear_refs``), runs the architecture step, reads the peak,
+runs the weight step and reads it again: the growth over the resident set
+before the iteration is the peak. ``MALLOC_MMAP_THRESHOLD_`` is fixed in
+that subprocess so that glibc serves tensors by ``mmap`` and returns them
+at once when freed: the resident set then follows the live tensors, not
+the allocator's cache. (``tracemalloc`` does not see torch's allocations,
+and summing saved tensors would miss the transient ones.)
 
 Usage::
 
-    python benchmarks/search_step.py [--batch 16] [--iters 2] [--json]
+    python benchmarks/search_step.py [--batch 16] [--iters 3] [--json]
 """
 import argparse
 import json
 import os
-import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -63,10 +67,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--cells', type=int, default=8)
     parser.add_argument('--channels', type=int, default=16)
     parser.add_argument('--size', type=int, default=32)
-    parser.add_argument('--iters', type=int, default=2)
+    parser.add_argument('--iters', type=int, default=3,
+                        help='timed rounds (default: 3)')
     parser.add_argument('--warmup', type=int, default=1,
-                        help='untimed rounds (reference_schedule skips them:'
-                        ' it is slow and shares the warm-up of the others)')
+                        help='untimed rounds first (default: 1)')
     parser.add_argument(
         '--threads', type=int, default=1,
         help='CPU threads; on a small shared machine more threads make '
@@ -75,6 +79,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='default: cuda if available, else cpu')
     parser.add_argument('--variants', nargs='+', default=list(VARIANTS),
                         choices=VARIANTS)
+    parser.add_argument('--wall', action='store_true',
+                        help='time the CPU by wall clock, not CPU time')
     parser.add_argument('--no-memory', action='store_true',
                         help='skip the peak-memory measurement')
     parser.add_argument('--json', action='store_true',
@@ -166,25 +172,45 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_variants(args, device) -> Dict[str, float]:
+def clock(device: torch.device, wall: bool) -> Callable[[], float]:
+    """Wall clock on CUDA (or with ``--wall``), else this process' CPU time."""
+    return time.perf_counter if wall or device.type == 'cuda' else (
+        time.process_time)
+
+
+def time_variants(args, device) -> Dict[str, Dict[str, float]]:
+    """Seconds per iteration and per architecture step of each variant.
+
+    The weight step is the same computation in every variant: it is timed
+    in all of them and the fastest is added to each architecture step.
+    """
     model, optim_wrapper, data = build(args, device)
     steps = {v: step_fns(v, model, optim_wrapper, data)
              for v in args.variants}
-    times = {v: [] for v in args.variants}
-    for it in range(args.warmup + args.iters):
-        for variant, (arch, weights) in steps.items():
-            if it < args.warmup and variant == 'reference_schedule':
-                continue
-            sync(device)
-            start = time.perf_counter()
-            arch()
-            weights()
-            sync(device)
-            if it >= args.warmup:
-                times[variant].append(time.perf_counter() - start)
-            print(f'  iter {it} {variant}: '
-                  f'{time.perf_counter() - start:.3f} s', file=sys.stderr)
-    return {v: statistics.median(t) for v, t in times.items()}
+    now = clock(device, args.wall)
+    arch_times = {v: [] for v in args.variants}
+    weight_times = []
+    rounds = args.warmup + args.iters
+    for it in range(rounds):
+        for variant, parts in steps.items():
+            if variant == 'reference_schedule' and it + 1 < rounds:
+                continue  # slow: timed once, in the last round
+            elapsed = []
+            for step in parts:
+                sync(device)
+                start = now()
+                step()
+                sync(device)
+                elapsed.append(now() - start)
+            if it >= args.warmup or variant == 'reference_schedule':
+                arch_times[variant].append(elapsed[0])
+                weight_times.append(elapsed[1])
+            print(f'  round {it} {variant}: architecture step '
+                  f'{elapsed[0]:.3f} s, weight step {elapsed[1]:.3f} s',
+                  file=sys.stderr)
+    weight = min(weight_times)
+    return {v: dict(arch=min(t), iteration=min(t) + weight)
+            for v, t in arch_times.items()}
 
 
 def peak_memory(variant: str, args, device) -> Dict[str, int]:
@@ -216,17 +242,31 @@ def peak_memory(variant: str, args, device) -> Dict[str, int]:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def _proc_status_kib(field: str) -> int:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1])
+    raise RuntimeError(f'{field} not in /proc/self/status')
+
+
 def memory_probe(args) -> None:
-    """Print the ru_maxrss growth of each part of one iteration (JSON)."""
+    """Print the resident-set growth of each part of one iteration (JSON).
+
+    The peak is the process' ``VmHWM``, reset to the current resident set
+    before the iteration (``/proc/self/clear_refs``); ``ru_maxrss`` would
+    not do: exec keeps the forking parent's high-water mark in it.
+    """
     model, optim_wrapper, data = build(args, torch.device('cpu'))
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')  # reset the high-water mark to the current RSS
+    before = _proc_status_kib('VmRSS')
     peaks = {}
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for part, step in zip(('arch', 'iteration'),
                           step_fns(args.memory_probe, model, optim_wrapper,
                                    data)):
         step()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        peaks[part] = (peak - before) * 1024  # KiB on Linux
+        peaks[part] = (_proc_status_kib('VmHWM') - before) * 1024
     print(json.dumps(peaks))
 
 
@@ -244,18 +284,22 @@ def main(argv=None) -> None:
                if device.type == 'cpu' else torch.cuda.get_device_name(device))
     print(f'D-DARTS search iteration: {args.cells} cells, C={args.channels}'
           f', batch {args.batch}, {args.size}x{args.size}, {device} '
-          f'({threads}), median of {args.iters} after {args.warmup} warm-up')
-    seconds = time_variants(args, device)
+          f'({threads}), fastest of {args.iters} after {args.warmup} warm-up'
+          f", {'wall' if args.wall or device.type == 'cuda' else 'CPU'} "
+          'time')
+    times = time_variants(args, device)
+    seconds = {v: t['iteration'] for v, t in times.items()}
     base = seconds['fairdarts']
     ratios = {v: seconds[v] / base for v in args.variants}
     for variant in args.variants:
-        print(f'{variant:>20}: {seconds[variant]:8.3f} s/iter   '
+        print(f'{variant:>20}: {seconds[variant]:8.3f} s/iter '
+              f'({times[variant]["arch"]:7.3f} s architecture step)   '
               f'{ratios[variant]:5.2f}x FairDARTS')
     result = dict(ratios)
-    result['seconds'] = seconds
+    result['seconds'] = times
     if not args.no_memory:
         method = ('torch.cuda.max_memory_allocated' if device.type == 'cuda'
-                  else 'ru_maxrss growth in a fresh subprocess')
+                  else 'VmHWM growth in a fresh subprocess')
         memory = {v: peak_memory(v, args, device)
                   for v in ('fairdarts', 'exact') if v in args.variants}
         for variant, peaks in memory.items():

@@ -3,7 +3,10 @@
 # load with torch.load(weights_only=True), logs and scalars on disk.
 default_scope = 'mmpretrain'
 custom_imports = dict(
-    imports=['ddarts_mm.models', 'ddarts_mm.engine.hooks'],
+    imports=[
+        'ddarts_mm.models.backbones', 'ddarts_mm.models.classifiers',
+        'ddarts_mm.engine.hooks'
+    ],
     allow_failed_imports=False)
 
 default_hooks = dict(

@@ -12,7 +12,7 @@
 _base_ = '../detection/mask-rcnn_do2-resnet18_fpn_1x_cityscapes.py'
 
 data_root = 'data/demo/cityscapes/'
-max_iters = 400
+max_iters = 200
 width = 64  # FPN, RPN and RoI head channels (256 in the real config)
 
 model = dict(
@@ -24,14 +24,18 @@ model = dict(
     neck=dict(in_channels=[32, 64, 128, 256], out_channels=width),
     rpn_head=dict(in_channels=width, feat_channels=width),
     roi_head=dict(
-        bbox_roi_extractor=dict(out_channels=width),
+        # sampling_ratio 2: 2x2 points a bin, not adaptive (mmcv's CPU
+        # RoIAlign backward dominates a step otherwise)
+        bbox_roi_extractor=dict(
+            out_channels=width, roi_layer=dict(sampling_ratio=2)),
         bbox_head=dict(in_channels=width, fc_out_channels=256),
-        mask_roi_extractor=dict(out_channels=width),
+        mask_roi_extractor=dict(
+            out_channels=width, roi_layer=dict(sampling_ratio=2)),
         mask_head=dict(in_channels=width, conv_out_channels=width,
                        num_convs=2)),
     train_cfg=dict(
         rpn_proposal=dict(nms_pre=1000, max_per_img=300),
-        rcnn=dict(sampler=dict(num=128))),
+        rcnn=dict(sampler=dict(num=64))),
     test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=300)))
 
 # mmdet's Cityscapes pipelines at 1/8 of the scale: 2048x[800, 1024]

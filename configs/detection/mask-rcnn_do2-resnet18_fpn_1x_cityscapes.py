@@ -11,8 +11,10 @@
 # backbones, so that the two compare backbones only.
 _base_ = 'mmdet::cityscapes/mask-rcnn_r50_fpn_1x_cityscapes.py'
 
+# ddarts_mm.evaluation: cityscapesscripts' evaluation with numpy >= 2.4
 custom_imports = dict(
-    imports=['ddarts_mm.models.backbones'], allow_failed_imports=False)
+    imports=['ddarts_mm.models.backbones', 'ddarts_mm.evaluation'],
+    allow_failed_imports=False)
 
 model = dict(
     backbone=dict(
@@ -32,6 +34,9 @@ model = dict(
     neck=dict(in_channels=[256, 512, 1024, 2048]))
 
 load_from = None
+# mmdet's Cityscapes lr (0.01) is for 8 GPUs x 1 image (its own note); the
+# default runtime says 16, which --auto-scale-lr would read
+auto_scale_lr = dict(base_batch_size=8)
 
 data_root = 'data/cityscapes/'
 val_evaluator = [

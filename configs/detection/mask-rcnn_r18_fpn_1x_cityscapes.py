@@ -4,6 +4,10 @@
 # depth 18, as retinanet_r18_fpn_1x_coco.py does for RetinaNet.
 _base_ = 'mmdet::cityscapes/mask-rcnn_r50_fpn_1x_cityscapes.py'
 
+# cityscapesscripts' evaluation with numpy >= 2.4
+custom_imports = dict(
+    imports=['ddarts_mm.evaluation'], allow_failed_imports=False)
+
 model = dict(
     backbone=dict(
         depth=18,
@@ -14,6 +18,9 @@ model = dict(
     neck=dict(in_channels=[64, 128, 256, 512]))
 
 load_from = None  # start from ImageNet, as the DO-2-ResNet18 twin
+# mmdet's Cityscapes lr (0.01) is for 8 GPUs x 1 image (its own note); the
+# default runtime says 16, which --auto-scale-lr would read
+auto_scale_lr = dict(base_batch_size=8)
 
 data_root = 'data/cityscapes/'
 val_evaluator = [

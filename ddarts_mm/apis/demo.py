@@ -240,6 +240,9 @@ def run_pipeline(ctx: DemoContext, stages: Sequence[str],
         try:
             run_stage(ctx, stage, functions)
         except Exception as err:  # any failure ends the demo, reported
+            if not isinstance(err, DemoError):  # unexpected: show where
+                import traceback
+                ctx.log(''.join(traceback.format_exc()).rstrip())
             ctx.log(f'[demo] stage "{stage}" FAILED after '
                     f'{time.time() - start:.1f} s: {type(err).__name__}: '
                     f'{err}')

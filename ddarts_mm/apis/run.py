@@ -7,11 +7,16 @@ import argparse
 import os
 import os.path as osp
 import sys
+import warnings
 from typing import List, Optional
 
 from mmengine.config import Config, DictAction
 
 from ddarts_mm.utils import DataPathError, check_data_paths
+
+# mmengine imports pkg_resources to resolve `mmdet::` bases; setuptools 80
+# (pinned by scripts/install.sh, the last with pkg_resources) warns on it.
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

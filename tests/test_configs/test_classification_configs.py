@@ -28,9 +28,9 @@ CONFIGS = sorted(
         osp.join(REPO, 'configs', 'classification', '*.py')))
 IMAGENET = [path for path in CONFIGS if path.endswith('_imagenet.py')]
 CIFAR = [path for path in CONFIGS if path not in IMAGENET]
-#: Crop of the ImageNet configs in the test: the auxiliary head needs at
-#: least 5x5 maps where it reads (stride 32 for DARTS' ImageNet network).
-IMAGENET_SIZE = 160
+#: Crop of the ImageNet configs in the test: DARTS' ImageNet auxiliary head
+#: needs the 7x7 maps (stride 32) of a 224x224 input.
+IMAGENET_SIZE = 224
 
 
 def load(path: str) -> Config:
@@ -146,10 +146,11 @@ def tiny(cfg: Config, path: str, root, work_dir) -> Config:
         loader.batch_size, loader.num_workers = 2, 0
         loader.persistent_workers = False
         dataset = loader.dataset
-        if dataset.type in ('CIFAR10', 'CIFAR100'):
+        if dataset.type in ('CIFAR10', 'CIFAR100', 'DemoCIFAR10'):
             # mmpretrain's classes without the md5 check of the real files
-            dataset.type = 'Demo' + dataset.type
-            dataset.data_root = str(root / dataset.type[4:].lower())
+            name = dataset.type.replace('Demo', '')
+            dataset.type = 'Demo' + name
+            dataset.data_root = str(root / name.lower())
         else:
             dataset.data_root = str(root / 'imagenet')
             dataset.metainfo = dict(classes=('n01', 'n02'))

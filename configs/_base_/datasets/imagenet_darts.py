@@ -1,8 +1,8 @@
 # ImageNet with DARTS' augmentation (mmpretrain's ImageNet reading
 # data/imagenet/{train,val}/<class>/*.JPEG, or meta/{train,val}.txt when
-# present): random resized crop 224, horizontal flip, colour jitter (0.4,
-# 0.4, 0.4, 0.2); test: short edge 256, centre crop 224; batch 128 per GPU;
-# top-1 and top-5 on val.
+# present): random resized crop 224, horizontal flip, torchvision's colour
+# jitter (0.4, 0.4, 0.4, 0.2) as DARTS; test: short edge 256, centre crop
+# 224; batch 128 per GPU; top-1 and top-5 on val.
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet'
 data_preprocessor = dict(
@@ -15,12 +15,16 @@ train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=224),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    # DARTS' torchvision ColorJitter, through mmpretrain's torchvision
+    # wrapper (mmcv's adjust_hue fails on negative hue shifts with numpy 2)
+    dict(type='NumpyToPIL', to_rgb=True),
     dict(
-        type='ColorJitter',
+        type='torchvision/ColorJitter',
         brightness=0.4,
         contrast=0.4,
         saturation=0.4,
         hue=0.2),
+    dict(type='PILToNumpy', to_bgr=True),
     dict(type='PackInputs'),
 ]
 test_pipeline = [

@@ -268,6 +268,22 @@ class DDartsNet(BaseModule):
         outs = self._forward_cells(x, set(range(len(self.cells))))
         return [outs[layer] for layer in range(len(self.cells))]
 
+    def init_weights(self) -> None:
+        """Initialise; ``Pretrained`` loads with clear errors.
+
+        mmengine's ``Pretrained`` raises a bare ``AssertionError`` when no key
+        has the prefix; :func:`load_pretrained` names the file, the prefix
+        and the keys (and loads with ``weights_only=True``).
+        """
+        cfg = self.init_cfg
+        if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
+            from ddarts_mm.models.utils import load_pretrained
+            load_pretrained(self, cfg['checkpoint'], cfg.get('prefix'),
+                            cfg.get('map_location', 'cpu'))
+            self._is_init = True
+        else:
+            super().init_weights()
+
     # ------------------------------------------------------- freezing
     def _freeze_stages(self) -> None:
         """Freeze the stem and stages 0 .. frozen_stages - 1."""

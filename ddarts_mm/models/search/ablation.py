@@ -241,8 +241,10 @@ def _exact_gradients(model: nn.Module, inputs: torch.Tensor,
                                                     [full.head_leaf])
 
     def backward_segment(layer: int) -> None:
+        # no ablated pass needs this cell any more: free it as we go down
         segment = full.segments[layer]
-        full.segments[layer] = None
+        full.segments[layer] = full.traces[layer] = None
+        full.states[layer + 2] = None
         set_index = model.sequence[layer]
         sources = [leaf for _, leaf in segment.inputs] + [weights[set_index]]
         outputs, grads = [], []

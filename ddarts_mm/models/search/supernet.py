@@ -381,21 +381,31 @@ class DDartsSupernet(BaseModel):
         """
         if not isinstance(data, dict) or 'weights' not in data or (
                 self.search_arch and 'arch' not in data):
-            raise ValueError("train_step expects dict(weights=..., arch=...)"
-                             f', got {type(data).__name__}'
-                             f'{sorted(data) if isinstance(data, dict) else ""}')
+            got = sorted(data) if isinstance(data, dict) else type(data)
+            raise ValueError('train_step expects dict(weights=..., arch=...)'
+                             f' (arch while search_arch), got {got}')
         arch_log = {}
         if self.search_arch:
             arch_log = self.arch_step(data['arch'], optim_wrapper)
+        log_vars = self.weight_step(data['weights'], optim_wrapper)
+        log_vars.update(arch_log)
+        return log_vars
+
+    def weight_step(self, data: dict, optim_wrapper: OptimWrapperDict
+                    ) -> Dict[str, torch.Tensor]:
+        """One weight step (CE) with ``optim_wrapper['weights']``.
+
+        The alphas get CE gradients from the backward too; they are
+        cleared afterwards (only the weights step).
+        """
         wrapper = optim_wrapper['weights']
         with wrapper.optim_context(self):
-            batch = self.data_preprocessor(data['weights'], True)
+            batch = self.data_preprocessor(data, True)
             losses = self._run_forward(batch, mode='loss')
         parsed, log_vars = self.parse_losses(losses)
         wrapper.update_params(parsed)
-        for alpha in self.alpha_list():  # the CE gave them gradients too
+        for alpha in self.alpha_list():
             alpha.grad = None
-        log_vars.update(arch_log)
         return log_vars
 
 
