@@ -1,9 +1,24 @@
 """Test-wide settings."""
 import os
 
+import pytest
 import torch
 
 # The tests run tiny tensors on a small, often shared machine: one thread
 # avoids oversubscription (tiny convolutions run ~10x faster). A test that
 # trains something larger may raise it locally.
 torch.set_num_threads(int(os.environ.get('DDARTS_TEST_THREADS', '1')))
+
+
+@pytest.fixture(autouse=True)
+def _isolate_default_scope():
+    """Undo the default scopes a test creates (a Runner sets 'ddarts_mm').
+
+    mmengine keeps them in a global, and a later test building mmpretrain or
+    mmdet types by bare name would otherwise look in the wrong registry.
+    """
+    from mmengine.registry import DefaultScope
+    before = dict(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(before)
