@@ -17,6 +17,8 @@ unless ``metainfo`` gives them. They are registered in mmpretrain's
 This module imports mmpretrain; ``ddarts_mm.datasets`` loads it only on
 first use of ``DemoCIFAR10`` or ``DemoCIFAR100``.
 """
+import os.path as osp
+
 from mmpretrain.datasets import CIFAR10, CIFAR100
 from mmpretrain.registry import DATASETS
 
@@ -27,8 +29,21 @@ def _check_no_download(dataset_cls: type, download: bool) -> None:
                          'download must be False')
 
 
+class _FilesOnlyIntegrity:
+    """Check that every pickle exists; name the first missing one."""
+
+    def _check_integrity(self) -> bool:
+        folder = osp.join(self.data_prefix['root'], self.base_folder)
+        for name, _ in self.train_list + self.test_list:
+            path = osp.join(folder, name)
+            if not osp.isfile(path):
+                raise FileNotFoundError(
+                    f'{type(self).__name__}: {path} is missing')
+        return True
+
+
 @DATASETS.register_module()
-class DemoCIFAR10(CIFAR10):
+class DemoCIFAR10(_FilesOnlyIntegrity, CIFAR10):
     """CIFAR-10 files without md5 check, e.g. from ``make_cifar_digits``.
 
     Args:
@@ -57,7 +72,7 @@ class DemoCIFAR10(CIFAR10):
 
 
 @DATASETS.register_module()
-class DemoCIFAR100(CIFAR100):
+class DemoCIFAR100(_FilesOnlyIntegrity, CIFAR100):
     """CIFAR-100 files without md5 check, e.g. from ``write_cifar_pickles``.
 
     Args:
