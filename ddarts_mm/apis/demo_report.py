@@ -140,6 +140,7 @@ def _data_section(report, data: Optional[dict]) -> None:
 
 def _search_section(report, ctx: DemoContext, search: dict, searched,
                     figures) -> None:
+    from ddarts_mm.search_space.genotype import Genotype
     report.heading('2. D-DARTS search')
     report.text(
         f'Config `{shown_path(search["config"])}`: every cell has its own '
@@ -148,6 +149,14 @@ def _search_section(report, ctx: DemoContext, search: dict, searched,
         f'`{ctx.method}` (threshold 0.85 for sparse/edge) from the final '
         f'alphas: `{shown_path(search["genotypes"][ctx.method])}` '
         f'({searched.num_layers} layers, reductions {searched.reductions}).')
+    rows = []
+    for method, path in search['genotypes'].items():
+        parsed = Genotype.load(path)
+        rows.append((method + (' (drawn, grown, trained)'
+                               if method == ctx.method else ''),
+                     [len(gene.edges) for gene in parsed.genes],
+                     f'`{shown_path(path)}`'))
+    report.table(('parsing', 'operations per cell', 'file'), rows)
     plot = figures.genotype
     if plot is not None:
         report.image(plot.network[0], 'the searched network, layer by layer')
