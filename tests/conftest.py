@@ -10,15 +10,19 @@ import torch
 torch.set_num_threads(int(os.environ.get('DDARTS_TEST_THREADS', '1')))
 
 
-@pytest.fixture(autouse=True)
-def _isolate_default_scope():
-    """Undo the default scopes a test creates (a Runner sets 'ddarts_mm').
-
-    mmengine keeps them in a global, and a later test building mmpretrain or
-    mmdet types by bare name would otherwise look in the wrong registry.
-    """
+def _restore_default_scopes():
     from mmengine.registry import DefaultScope
     before = dict(DefaultScope._instance_dict)
     yield
     DefaultScope._instance_dict.clear()
     DefaultScope._instance_dict.update(before)
+
+
+# Undo the default scopes a test, or a module's fixtures, create (a Runner
+# sets 'ddarts_mm' or 'mmdet'): mmengine keeps them in a global, and a later
+# test building mmpretrain or mmdet types by bare name would otherwise look
+# in the wrong registry.
+isolate_module_default_scope = pytest.fixture(autouse=True, scope='module')(
+    _restore_default_scopes)
+isolate_test_default_scope = pytest.fixture(autouse=True)(
+    _restore_default_scopes)
