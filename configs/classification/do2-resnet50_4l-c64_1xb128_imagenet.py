@@ -1,5 +1,6 @@
 # DO-2-ResNet50 on ImageNet (the paper's Table 3) with the DARTS mobile
-# recipe, C=64 and the detection stem, as do2-resnet18_4l-c64_1xb128_imagenet.py.
+# recipe, C=64 and the detection stem, as
+# do2-resnet18_4l-c64_1xb128_imagenet.py.
 _base_ = [
     '../_base_/models/ddarts_net_imagenet.py',
     '../_base_/datasets/imagenet_darts.py',

@@ -5,11 +5,11 @@
 # hundred images of the digits set that tools/make_demo_data.py cifar
 # writes (data/demo/cifar_digits), on CPU in a few minutes.
 #
-# Demo-only changes, all for about 3 minutes on 2 CPU cores: 5 cells
+# Demo-only changes, all for about 2 minutes on 2 CPU cores: 5 cells
 # (reductions at 5//3 = 1 and 2*5//3 = 3; the fewest cells for which
 # Algorithm 1 has a normal cell in every stage), C=8, 320 training images
-# (160 weights + 160 arch), batch 16, 3 epochs (30 steps), learning rates
-# 10x (weights) and 20x (alphas) the paper's so that 30 steps move them,
+# (160 weights + 160 arch), batch 16, 2 epochs (20 steps), learning rates
+# 10x (weights) and 20x (alphas) the paper's so that 20 steps move them,
 # and no horizontal flip (digits are not mirror symmetric).
 _base_ = '../search/ddarts_8cells_cifar10.py'
 
@@ -63,7 +63,7 @@ test_dataloader = val_dataloader
 optim_wrapper = dict(
     weights=dict(optimizer=dict(lr=0.05)),
     arch=dict(optimizer=dict(lr=6e-2)))
-train_cfg = dict(max_epochs=3)
+train_cfg = dict(max_epochs=2)
 
 default_hooks = dict(
     logger=dict(interval=5),

@@ -7,7 +7,6 @@ and the per-cell marginal contributions over the search, read from its
 ``vis_data/scalars.json``.
 """
 import datetime
-from pathlib import Path
 from typing import List, Optional
 
 from .demo import STAGES, DemoContext, DemoError, shown_path
@@ -76,11 +75,11 @@ def run_report(ctx: DemoContext) -> dict:
     figures = draw_search_figures(ctx.stage_dir('search'), figure_dir,
                                   searched)
     report = MarkdownReport(ctx.work_dir / 'report.md', 'D-DARTS demo report')
-    report.text(
-        f'Written by `tools/demo.py` on '
-        f'{datetime.datetime.now():%Y-%m-%d %H:%M}'
-        f'{" in --quick mode (tiny sizes: the numbers mean nothing)" if ctx.quick else ""}; '
-        f'work dir `{shown_path(ctx.work_dir)}`.')
+    quick = (' in --quick mode (tiny sizes: the numbers mean nothing)'
+             if ctx.quick else '')
+    report.text(f'Written by `tools/demo.py` on '
+                f'{datetime.datetime.now():%Y-%m-%d %H:%M}{quick}; work dir '
+                f'`{shown_path(ctx.work_dir)}`.')
     _summary(report, results)
     _data_section(report, results['data'])
     _search_section(report, ctx, search, searched, figures)
@@ -93,7 +92,8 @@ def run_report(ctx: DemoContext) -> dict:
                     '--stage train`.')
     else:
         grown = Genotype.load(train['grown_genotype'])
-        strip = save_figure(network_figure(grown), figure_dir / 'grown_network')
+        strip = save_figure(network_figure(grown),
+                            figure_dir / 'grown_network')
         report.text(
             f'Algorithm 1 grew the {searched.num_layers}-layer genotype to '
             f'{grown.num_layers} layers (layer -> gene: {grown.sequence}, '

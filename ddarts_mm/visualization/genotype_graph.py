@@ -36,7 +36,7 @@ _ALL_OPS: Tuple[str, ...] = SEARCH_SPACES['S_o']
 
 
 def node_name(node: int) -> str:
-    """Display name of gene node ``node`` (``c_{k-2}``, ``c_{k-1}``, 0, ...)."""
+    """Display name of gene node ``node``: ``c_{k-2}``, ``c_{k-1}``, 0, ..."""
     if node == 0:
         return 'c_{k-2}'
     if node == 1:
@@ -318,7 +318,8 @@ def _network_title(genotype: Genotype) -> str:
             f'search space {genotype.search_space}')
 
 
-def draw_network(genotype: Genotype, title: Optional[str] = None) -> np.ndarray:
+def draw_network(genotype: Genotype,
+                 title: Optional[str] = None) -> np.ndarray:
     """Picture of the whole network as a strip of layers.
 
     Each layer is a node labelled with its gene; reduction layers are

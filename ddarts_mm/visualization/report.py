@@ -77,9 +77,8 @@ class MarkdownReport:
         line = f'![{caption}]({relative})'
         svg = path.with_suffix('.svg')
         if path.suffix != '.svg' and svg.exists():
-            line += (f' ([SVG]('
-                     f'{Path(os.path.relpath(svg, self.path.parent)).as_posix()}'
-                     '))')
+            svg_relative = Path(os.path.relpath(svg, self.path.parent))
+            line += f' ([SVG]({svg_relative.as_posix()}))'
         self.lines += [line, '', f'*{caption}*', '']
 
     def code(self, lines: Sequence[str], language: str = 'bash') -> None:

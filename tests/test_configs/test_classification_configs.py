@@ -175,7 +175,8 @@ def test_one_train_and_val_iteration(path, data, tmp_path):
     from mmengine.runner import Runner
     cfg = load(path)
     if 'demo' in path:  # the demo trains what the demo search wrote
-        cfg.model.backbone.genotype = 'D-DARTS_threshold_sparse_cifar10_0.85_50'
+        cfg.model.backbone.genotype = (
+            'D-DARTS_threshold_sparse_cifar10_0.85_50')
     cfg = tiny(cfg, path, data, tmp_path)
     runner = Runner.from_cfg(cfg)
     backbone = runner.model.backbone

@@ -1,4 +1,4 @@
-"""``plot``: registration only; the subcommand lives in ddarts_mm.visualization."""
+"""``plot``: registration only; the code is in ddarts_mm.visualization."""
 from ddarts_mm.visualization.plot_command import COMMAND
 
 __all__ = ['COMMAND']
