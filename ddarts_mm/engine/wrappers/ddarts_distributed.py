@@ -93,15 +93,11 @@ class DDartsDistributedDataParallel(MMDistributedDataParallel):
         if module.search_arch:
             arch_log = module.arch_step(data['arch'], optim_wrapper,
                                         reduce_fn=all_reduce_mean)
-        wrapper = optim_wrapper['weights']
-        with wrapper.optim_context(self):
-            batch = module.data_preprocessor(data['weights'], training=True)
-            losses = self._run_forward(batch, mode='loss')
-        parsed, log_vars = module.parse_losses(losses)
-        wrapper.update_params(parsed)
+        check = None
         if self.detect_anomalous_params:
-            detect_anomalous_params(parsed, model=self)
-        for alpha in module.arch_parameters().values():
-            alpha.grad = None  # the weight step's CE reached them locally
+            def check(loss: torch.Tensor) -> None:
+                detect_anomalous_params(loss, model=self)
+        log_vars = module.weight_step(data['weights'], optim_wrapper,
+                                      forward_model=self, check_loss=check)
         log_vars.update(arch_log)
         return log_vars

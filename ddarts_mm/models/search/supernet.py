@@ -9,7 +9,8 @@ architecture batch (each alpha set follows the gradient of its own
 weight batch (CE, first order as in the reference code).
 """
 from contextlib import contextmanager
-from typing import Dict, Iterator, List, Optional, Sequence, Union
+from typing import (Callable, Dict, Iterator, List, Optional, Sequence,
+                    Union)
 
 import torch
 import torch.nn as nn
@@ -391,19 +392,33 @@ class DDartsSupernet(BaseModel):
         log_vars.update(arch_log)
         return log_vars
 
-    def weight_step(self, data: dict, optim_wrapper: OptimWrapperDict
+    def weight_step(self, data: dict, optim_wrapper: OptimWrapperDict,
+                    forward_model: Optional[nn.Module] = None,
+                    check_loss: Optional[Callable[[torch.Tensor], None]] = None
                     ) -> Dict[str, torch.Tensor]:
         """One weight step (CE) with ``optim_wrapper['weights']``.
 
         The alphas get CE gradients from the backward too; they are
         cleared afterwards (only the weights step).
+
+        Args:
+            data (dict): A weight batch as the dataloader gives it.
+            optim_wrapper (OptimWrapperDict): Holds ``'weights'``.
+            forward_model (nn.Module, optional): What runs the forward and
+                owns the optim context: a DDP wrapper of this model, so that
+                weight gradients are reduced. Defaults to the model itself.
+            check_loss (callable, optional): Called with the loss after the
+                update (the DDP wrapper's anomalous-parameter check).
         """
+        forward_model = self if forward_model is None else forward_model
         wrapper = optim_wrapper['weights']
-        with wrapper.optim_context(self):
+        with wrapper.optim_context(forward_model):
             batch = self.data_preprocessor(data, True)
-            losses = self._run_forward(batch, mode='loss')
+            losses = forward_model._run_forward(batch, mode='loss')
         parsed, log_vars = self.parse_losses(losses)
         wrapper.update_params(parsed)
+        if check_loss is not None:
+            check_loss(parsed)
         for alpha in self.alpha_list():
             alpha.grad = None
         return log_vars
