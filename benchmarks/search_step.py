@@ -10,7 +10,10 @@ Variants (each one whole iteration: architecture step, then weight step):
   gradients included) + weight step;
 - ``reference``: ``ablation.mode='reference'`` (ablated passes resumed from
   the full pass, under ``no_grad``; FairDARTS gradient);
-- ``exact``: ``ablation.mode='exact'`` (the exact gradient of Eq. 8).
+- ``exact``: ``ablation.mode='exact'`` (the exact gradient of Eq. 8),
+  with the device's default schedule of the ablated passes; ``exact_plain``,
+  ``exact_batched`` and ``exact_segmented`` force one
+  (``ablation.schedule``).
 
 An iteration's time is the fastest of its variant's architecture steps
 over ``--iters`` rounds (after ``--warmup`` rounds; the slow
@@ -21,7 +24,14 @@ one process; times are printed as ratios to the FairDARTS iteration. On
 the CPU the clock is this process' CPU time (``--wall`` for wall time) with
 one thread by default: on a small shared machine other jobs stretch wall
 time at random, and OpenMP threads spin while others hold the cores. On
-CUDA the clock is wall time around synchronised steps.
+CUDA the clock is wall time around synchronised steps, and the wall time
+of an iteration is projected to a 50-epoch CIFAR-10 search (25,000 weight
+and 25,000 architecture images per epoch, ``ceil(25000 / batch)``
+iterations) in GPU-hours, beside the paper's 0.5 GPU-day.
+
+``--cells`` and ``--batch`` take several values: every combination is
+measured (the paper searches with batch 72 on CIFAR), and the growth of
+the exact/FairDARTS ratio with the number of cells is printed.
 
 Peak memory (``fairdarts`` and ``exact``), of the architecture step and of
 the whole iteration: on CUDA, ``torch.cuda.max_memory_allocated`` growth.
@@ -37,15 +47,19 @@ and summing saved tensors would miss the transient ones.)
 
 Usage::
 
-    python benchmarks/search_step.py [--batch 16] [--iters 3] [--json]
+    python benchmarks/search_step.py [--cells 5 8 14] [--batch 16 72]
+        [--iters 3] [--warmup 1] [--variants fairdarts exact] [--json]
+        [--output benchmarks/results/NAME.json]
 """
 import argparse
+import copy
 import json
+import math
 import os
 import subprocess
 import sys
 import time
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict, List, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -58,13 +72,18 @@ from mmengine.optim import OptimWrapper, OptimWrapperDict  # noqa: E402
 from ddarts_mm.models.search import DDartsSupernet, zero_one_loss  # noqa
 
 VARIANTS = ('weights', 'fairdarts', 'reference_schedule', 'reference',
-            'exact')
+            'exact', 'exact_plain', 'exact_batched', 'exact_segmented')
+#: CIFAR-10 search: 50 epochs over 25,000 weight + 25,000 arch images.
+SEARCH_EPOCHS, SEARCH_IMAGES = 50, 25000
+PAPER_GPU_HOURS = 12.0  # 0.5 GPU-day
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--batch', type=int, default=16)
-    parser.add_argument('--cells', type=int, default=8)
+    parser.add_argument('--batch', type=int, nargs='+', default=[16],
+                        help='one or more batch sizes (paper: 72)')
+    parser.add_argument('--cells', type=int, nargs='+', default=[8],
+                        help='one or more supernet depths, e.g. 5 8 14')
     parser.add_argument('--channels', type=int, default=16)
     parser.add_argument('--size', type=int, default=32)
     parser.add_argument('--iters', type=int, default=3,
@@ -85,6 +104,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='skip the peak-memory measurement')
     parser.add_argument('--json', action='store_true',
                         help='print the results as JSON on the last line')
+    parser.add_argument('--output', help='also write the JSON to this file')
     parser.add_argument('--memory-probe', choices=VARIANTS,
                         help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -155,9 +175,11 @@ def step_fns(variant: str, model: DDartsSupernet,
         if variant == 'reference_schedule':
             reference_schedule_arch_step(model, optim_wrapper, data)
             return
-        model.compute_ablation = variant in ('reference', 'exact')
+        model.compute_ablation = variant.startswith(('reference', 'exact'))
         if model.compute_ablation:
-            model.ablation_cfg['mode'] = variant
+            mode, _, schedule = variant.partition('_')
+            model.ablation_cfg['mode'] = mode
+            model.ablation_cfg['schedule'] = schedule or 'auto'
         model.arch_step(data['arch'], optim_wrapper)
 
     def weights() -> None:
@@ -270,16 +292,34 @@ def memory_probe(args) -> None:
     print(json.dumps(peaks))
 
 
-def main(argv=None) -> None:
-    args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    if args.memory_probe:
-        memory_probe(args)
-        return
-    device = torch.device(args.device or (
-        'cuda' if torch.cuda.is_available() else 'cpu'))
-    if 'fairdarts' not in args.variants:
-        args.variants = ['fairdarts'] + list(args.variants)
+def search_gpu_hours(seconds: float, batch: int) -> float:
+    """Hours of a 50-epoch CIFAR-10 search at ``seconds`` per iteration."""
+    return SEARCH_EPOCHS * math.ceil(SEARCH_IMAGES / batch) * seconds / 3600
+
+
+def report_memory(args, device, result: dict) -> None:
+    """Peak memory of FairDARTS and of every exact variant, and ratios."""
+    method = ('torch.cuda.max_memory_allocated' if device.type == 'cuda'
+              else 'VmHWM growth in a fresh subprocess')
+    memory = {v: peak_memory(v, args, device) for v in args.variants
+              if v == 'fairdarts' or v.startswith('exact')}
+    fair = memory['fairdarts']
+    for variant, peaks in memory.items():
+        ratio = peaks['iteration'] / fair['iteration']
+        arch_ratio = peaks['arch'] / fair['arch']
+        print(f'{variant:>20}: peak {peaks["iteration"] / 2**20:8.1f} MiB'
+              f' per iteration ({ratio:.2f}x FairDARTS), '
+              f'{peaks["arch"] / 2**20:8.1f} MiB in the architecture step '
+              f'({arch_ratio:.2f}x)')
+        if variant.startswith('exact'):
+            result[f'{variant}_peak_memory'] = ratio
+            result[f'{variant}_arch_step_peak_memory'] = arch_ratio
+    result['peak_memory_bytes'] = memory
+    result['memory_method'] = method
+
+
+def run_config(args, device) -> dict:
+    """Times (and memory) of every variant for one cells/batch pair."""
     threads = (f'{torch.get_num_threads()} threads'
                if device.type == 'cpu' else torch.cuda.get_device_name(device))
     print(f'D-DARTS search iteration: {args.cells} cells, C={args.channels}'
@@ -290,36 +330,71 @@ def main(argv=None) -> None:
     times = time_variants(args, device)
     seconds = {v: t['iteration'] for v, t in times.items()}
     base = seconds['fairdarts']
-    ratios = {v: seconds[v] / base for v in args.variants}
+    result = dict(cells=args.cells, batch=args.batch,
+                  channels=args.channels, device=str(device))
+    result.update({v: seconds[v] / base for v in args.variants})
     for variant in args.variants:
         print(f'{variant:>20}: {seconds[variant]:8.3f} s/iter '
               f'({times[variant]["arch"]:7.3f} s architecture step)   '
-              f'{ratios[variant]:5.2f}x FairDARTS')
-    result = dict(ratios)
+              f'{result[variant]:5.2f}x FairDARTS')
     result['seconds'] = times
+    if device.type == 'cuda':
+        hours = {v: search_gpu_hours(seconds[v], args.batch)
+                 for v in args.variants}
+        for variant, value in hours.items():
+            print(f'{variant:>20}: 50-epoch CIFAR-10 search {value:6.2f} '
+                  f'GPU-hours ({value / PAPER_GPU_HOURS:.2f}x the paper\'s '
+                  '0.5 GPU-day)')
+        result['search_gpu_hours'] = hours
     if not args.no_memory:
-        method = ('torch.cuda.max_memory_allocated' if device.type == 'cuda'
-                  else 'VmHWM growth in a fresh subprocess')
-        memory = {v: peak_memory(v, args, device)
-                  for v in ('fairdarts', 'exact') if v in args.variants}
-        for variant, peaks in memory.items():
-            print(f'{variant:>20}: peak {peaks["iteration"] / 2**20:8.1f} MiB'
-                  f' per iteration, {peaks["arch"] / 2**20:8.1f} MiB in the '
-                  f'architecture step ({method})')
-        if 'exact' in memory:
-            exact, fair = memory['exact'], memory['fairdarts']
-            result['exact_peak_memory'] = exact['iteration'] / fair[
-                'iteration']
-            result['exact_arch_step_peak_memory'] = exact['arch'] / fair[
-                'arch']
-            print(f'{"exact / fairdarts":>20}: '
-                  f'{result["exact_peak_memory"]:.2f}x peak memory per '
-                  f'iteration, {result["exact_arch_step_peak_memory"]:.2f}x '
-                  'in the architecture step')
-        result['peak_memory_bytes'] = memory
-        result['memory_method'] = method
+        report_memory(args, device, result)
+    return result
+
+
+def print_growth(results: List[dict], variants: List[str]) -> None:
+    """How each exact variant's ratio to FairDARTS grows with the cells."""
+    exact = [v for v in variants if v.startswith(('exact', 'reference'))]
+    for batch in sorted({r['batch'] for r in results}):
+        rows = [r for r in results if r['batch'] == batch]
+        if len(rows) < 2:
+            continue
+        print(f'ratio to FairDARTS by number of cells (batch {batch}):')
+        for variant in exact:
+            cells = ', '.join(f"{r['cells']}: {r[variant]:.2f}x"
+                              for r in rows)
+            print(f'{variant:>20}: {cells}')
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    if args.memory_probe:
+        args.cells, args.batch = args.cells[0], args.batch[0]
+        memory_probe(args)
+        return
+    device = torch.device(args.device or (
+        'cuda' if torch.cuda.is_available() else 'cpu'))
+    if 'fairdarts' not in args.variants:
+        args.variants = ['fairdarts'] + list(args.variants)
+    results = []
+    for cells in args.cells:
+        for batch in args.batch:
+            config = copy.copy(args)
+            config.cells, config.batch = cells, batch
+            results.append(run_config(config, device))
+    print_growth(results, args.variants)
+    output = dict(configs=results, argv=sys.argv[1:] if argv is None else
+                  list(argv), iters=args.iters, warmup=args.warmup,
+                  threads=args.threads)
+    if len(results) == 1:  # the single-config keys, at the top level too
+        output.update(results[0])
+    if args.output:
+        os.makedirs(os.path.dirname(os.path.abspath(args.output)),
+                    exist_ok=True)
+        with open(args.output, 'w') as f:
+            json.dump(output, f, indent=1)
     if args.json:
-        print(json.dumps(result))
+        print(json.dumps(output))
 
 
 if __name__ == '__main__':

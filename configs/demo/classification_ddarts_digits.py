@@ -2,16 +2,18 @@
 # the genotype written by the demo search (work_dirs/demo/search/
 # genotype_final_darts.json by default), grown with Algorithm 1 to 8
 # layers when DDartsNet is built, trained with the DARTS recipe of
-# configs/classification/ (SGD 0.025 cosine, cutout 16, auxiliary head 0.4
-# on the last reduction, drop path ramped by DropPathHook, gradient clipping
-# 5) on the digits set of tools/make_demo_data.py cifar, and evaluated
-# (top-1) on its test split.
+# configs/classification/ (SGD cosine, drop path ramped by DropPathHook,
+# gradient clipping 5) on the digits set of tools/make_demo_data.py cifar,
+# and evaluated (top-1) on its test split. The demo trains random genotypes
+# of the same space with this same config, for comparison.
 #
-# Demo-only changes, all for a few minutes on 2 CPU cores: C=8, 8 layers,
-# 4 epochs at batch 32 with lr 0.05 (the cosine schedule over 4 epochs),
-# drop path 0.1, and no horizontal flip or cutout: digits are not mirror
-# symmetric, and 4 epochs are too short for cutout's regularisation to pay
-# off (with them, top-1 is about 25% after 4 epochs; without, about 80%).
+# Demo-only changes, all for a few minutes on 2 CPU cores: 16x16 images (as
+# the demo search), C=8, 8 layers, 6 epochs at batch 32 with Adam lr 3e-3
+# (cosine over 6 epochs; SGD lr 0.05 stayed at 14% top-1 after 4 epochs at
+# 16x16), drop path 0.1, no auxiliary head (at 16x16 the
+# last reduction's 4x4 map is smaller than DARTS' 5x5 auxiliary pooling),
+# and no horizontal flip or cutout: digits are not mirror symmetric, and
+# 6 epochs are too short for cutout's regularisation to pay off.
 _base_ = [
     '../_base_/models/ddarts_net_cifar.py',
     '../_base_/datasets/cifar10_darts.py',
@@ -27,6 +29,7 @@ custom_imports = dict(
     allow_failed_imports=False)
 
 data_root = 'data/demo/cifar_digits'
+image_size = 16
 batch_size = 32
 
 model = dict(
@@ -34,8 +37,12 @@ model = dict(
         genotype='work_dirs/demo/search/genotype_final_darts.json',
         init_channels=8,
         layers=8,
-        drop_path_rate=0.1))
+        drop_path_rate=0.1),
+    aux_head=None,
+    auxiliary_weight=0.0)
 
+resize = dict(type='Resize', scale=(image_size, image_size),
+              interpolation='area')
 # mmpretrain's CIFAR10 without the md5 check of the real archive
 train_dataloader = dict(
     batch_size=batch_size,
@@ -45,18 +52,21 @@ train_dataloader = dict(
         type='DemoCIFAR10',
         data_root=data_root,
         pipeline=[
-            dict(type='RandomCrop', crop_size=32, padding=4),
+            resize,
+            dict(type='RandomCrop', crop_size=image_size, padding=2),
             dict(type='PackInputs'),
         ]))
 val_dataloader = dict(
     batch_size=100,
     num_workers=0,
     persistent_workers=False,
-    dataset=dict(type='DemoCIFAR10', data_root=data_root))
+    dataset=dict(type='DemoCIFAR10', data_root=data_root,
+                 pipeline=[resize, dict(type='PackInputs')]))
 test_dataloader = val_dataloader
 
-optim_wrapper = dict(optimizer=dict(lr=0.05))
-train_cfg = dict(max_epochs=4)
+optim_wrapper = dict(
+    optimizer=dict(_delete_=True, type='Adam', lr=3e-3, weight_decay=3e-4))
+train_cfg = dict(max_epochs=6)
 default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(interval=-1, save_last=True, save_best=None))

@@ -56,13 +56,24 @@ test_pipeline = [
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor'))
 ]
+# An iteration loop: InfiniteSampler (no restart of the dataloader, no
+# "Reach the end of the dataloader" warning) and the bare dataset, without
+# the base's RepeatDataset (mmdet's browse_dataset.py would loop forever on
+# an infinite repeat; a repeat of 1 adds nothing).
 train_dataloader = dict(
     batch_size=4,
     num_workers=0,
     persistent_workers=False,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        times=1,  # RepeatDataset; the loop counts iterations
-        dataset=dict(data_root=data_root, pipeline=train_pipeline)))
+        _delete_=True,
+        type='CityscapesDataset',
+        data_root=data_root,
+        ann_file='annotations/instancesonly_filtered_gtFine_train.json',
+        data_prefix=dict(img='leftImg8bit/train/'),
+        filter_cfg=dict(filter_empty_gt=True, min_size=32),
+        pipeline=train_pipeline,
+        backend_args=None))
 val_dataloader = dict(
     batch_size=4,
     num_workers=0,

@@ -45,10 +45,13 @@ test_pipeline = [
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor'))
 ]
+# An iteration loop: InfiniteSampler, so the dataloader is never restarted
+# (no "Reach the end of the dataloader" warning).
 train_dataloader = dict(
     batch_size=4,
     num_workers=0,
     persistent_workers=False,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         data_root=data_root, metainfo=metainfo, pipeline=train_pipeline))
 val_dataloader = dict(

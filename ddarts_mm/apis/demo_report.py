@@ -102,11 +102,58 @@ def run_report(ctx: DemoContext) -> dict:
             f'`{shown_path(train["config"])}` is built. **Top-1 on the '
             f'digits test split: {train["top1"]:.2f}%**.')
         report.image(strip[0], f'the grown {grown.num_layers}-layer network')
+        _random_comparison(report, train)
     _detection_section(report, results['detection'])
     _rerun_section(report, results)
     path = report.write()
     return dict(report=str(path), figures=sorted(
         str(p) for p in figure_dir.rglob('*.png')))
+
+
+def _random_comparison(report, train: dict) -> None:
+    """The searched genotype beside random ones trained identically."""
+    import statistics
+    randoms = train.get('random') or []
+    if not randoms:
+        return
+    rows = [('searched (D-DARTS)', f'`{shown_path(train["searched_genotype"])}`',
+             f'{train["top1"]:.2f}')]
+    rows += [(f'random (seed {run["seed"]})', f'`{shown_path(run["genotype"])}`',
+              f'{run["top1"]:.2f}') for run in randoms]
+    values = [run['top1'] for run in randoms]
+    spread = statistics.stdev(values) if len(values) > 1 else 0.0
+    report.text(
+        f'Did the search find anything? The same network with {len(randoms)} '
+        'random genotypes of the same space (two inputs per node, ops drawn '
+        'uniformly, same layers and reductions), grown and trained with the '
+        f'same config: random mean {statistics.mean(values):.2f}% +- '
+        f'{spread:.2f} (n={len(values)}) vs searched {train["top1"]:.2f}%. '
+        'One searched run against a few random ones is not a test of the '
+        'method; `tools/study.py` (docs/study.md) repeats both over seeds.')
+    report.table(('genotype', 'file', 'top-1 (%)'), rows)
+
+
+def _search_curve(report, search: dict, figure_dir) -> None:
+    """Supernet validation top-1 after every search epoch."""
+    from ddarts_mm.visualization.figures import new_figure, save_figure
+    curve = search.get('val_top1') or []
+    if not curve:
+        return
+    figure = new_figure(4.5, 3.0)
+    axes = figure.add_subplot(1, 1, 1)
+    epochs = list(range(1, len(curve) + 1))
+    axes.plot(epochs, curve, marker='o', label='supernet')
+    axes.axhline(10.0, color='gray', linestyle=':', label='chance')
+    axes.set_xlabel('epoch')
+    axes.set_ylabel('val top-1 (%)')
+    axes.legend(fontsize=8)
+    axes.grid(alpha=0.3)
+    path = save_figure(figure, figure_dir / 'search_val_top1')[0]
+    report.text(f'Supernet validation top-1 after each epoch (chance 10%): '
+                f'**{curve[-1]:.2f}% at the end**.')
+    report.table(('epoch', 'val top-1 (%)'),
+                 [(e, f'{v:.2f}') for e, v in zip(epochs, curve)])
+    report.image(path, 'supernet validation top-1 per search epoch')
 
 
 def _summary(report, results: dict) -> None:
@@ -117,8 +164,14 @@ def _summary(report, results: dict) -> None:
             rows.append((stage, 'not run', '', ''))
             continue
         figure = ''
+        if stage == 'search' and result.get('val_top1'):
+            figure = f'supernet val top-1 {result["val_top1"][-1]:.2f}%'
         if stage == 'train':
             figure = f'top-1 {result["top1"]:.2f}%'
+            randoms = [run['top1'] for run in result.get('random') or []]
+            if randoms:
+                figure += (f' (random genotypes: mean '
+                           f'{sum(randoms) / len(randoms):.2f}%)')
         elif stage == 'detection':
             figure = (f'box AP {result["box_ap"]:.3f}, mask AP '
                       f'{result["mask_ap"]:.3f}')
@@ -157,6 +210,7 @@ def _search_section(report, ctx: DemoContext, search: dict, searched,
                      [len(gene.edges) for gene in parsed.genes],
                      f'`{shown_path(path)}`'))
     report.table(('parsing', 'operations per cell', 'file'), rows)
+    _search_curve(report, search, ctx.stage_dir('report'))
     plot = figures.genotype
     if plot is not None:
         report.image(plot.network[0], 'the searched network, layer by layer')

@@ -35,12 +35,15 @@ class DemoScale:
         detection_iters (dict[str, int]): Training iterations of each
             detector ('retinanet', 'mask_rcnn'), with a warm-up of a tenth
             and a cosine decay.
+        random_genotypes (int): Random genotypes of the searched space
+            grown and trained like the searched one, for comparison.
     """
     data: Dict[str, dict] = field(default_factory=dict)
     search: dict = field(default_factory=dict)
     train: dict = field(default_factory=dict)
     train_images: Optional[tuple] = None
     detection_iters: Dict[str, int] = field(default_factory=dict)
+    random_genotypes: int = 3
 
 
 #: The demo on CPU within 15 minutes: the demo configs as they are; the
@@ -57,7 +60,8 @@ QUICK = DemoScale(
         cityscapes=dict(num_train=8, num_val=4, image_size=(128, 64))),
     search=dict(
         model=dict(num_cells=5, init_channels=4, steps=2),
-        train_cfg=dict(max_epochs=1),
+        train_cfg=dict(max_epochs=2, warmup_epochs=1),
+        param_scheduler=dict(arch=dict(begin=1)),
         default_hooks=dict(logger=dict(interval=1)),
         log_processor=dict(window_size=1)),
     train=dict(
@@ -65,7 +69,8 @@ QUICK = DemoScale(
         train_cfg=dict(max_epochs=1),
         default_hooks=dict(logger=dict(interval=1))),
     train_images=(32, 16),
-    detection_iters=dict(retinanet=2, mask_rcnn=2))
+    detection_iters=dict(retinanet=2, mask_rcnn=2),
+    random_genotypes=1)
 
 
 def scale_of(ctx: DemoContext) -> DemoScale:
@@ -166,27 +171,24 @@ def run_search(ctx: DemoContext) -> dict:
             raise DemoError(f'the search wrote no {path} (is GenotypeHook '
                             f'configured with method {method!r}?)')
     from ddarts_mm.search_space.genotype import Genotype
+    from ddarts_mm.visualization.scalars import logged_values
     chosen = Genotype.load(genotypes[ctx.method])
     ctx.log(f'[demo] searched genotype ({ctx.method}): {genotypes[ctx.method]}'
             f', {chosen.num_layers} layers, reductions {chosen.reductions}, '
             f'edges per cell {[len(g.edges) for g in chosen.genes]}')
+    val_top1 = logged_values(stage_dir, 'accuracy/top1')
+    if not val_top1:
+        raise DemoError(f'{stage_dir}: the search logged no accuracy/top1 '
+                        '(does its train_cfg validate every epoch?)')
+    ctx.log('[demo] supernet val top-1 per search epoch: ' +
+            ', '.join(f'{v:.1f}' for v in val_top1) + ' (chance 10.0)')
     return dict(config=str(config), genotypes=genotypes,
-                commands=[command])
+                val_top1=val_top1, commands=[command])
 
 
 # ------------------------------------------------------------------- train
-def run_train(ctx: DemoContext) -> dict:
-    """Grow the searched genotype (Algorithm 1) and train it; top-1."""
-    from ddarts_mm.search_space.genotype import Genotype
-    from ddarts_mm.search_space.grow import grow_genotype
-    searched_path = ctx.result('search')['genotypes'][ctx.method]
-    searched = Genotype.load(searched_path)
-    grown = grow_genotype(searched, ctx.layers)
-    stage_dir = ctx.stage_dir('train')
-    grown_path = grown.save(stage_dir / f'genotype_grown_{ctx.layers}.json')
-    ctx.log(f'[demo] Algorithm 1: {searched.num_layers} -> {ctx.layers} '
-            f'layers, sequence {grown.sequence}, reductions '
-            f'{grown.reductions}: {grown_path}')
+def _train_genotype(ctx: DemoContext, genotype_path: str, name: str) -> dict:
+    """Grow ``genotype_path`` to ``ctx.layers`` when built, train, top-1."""
     root = _data_root(ctx, 'cifar')
     scale = scale_of(ctx)
     train_loader: dict = dict(dataset=dict(data_root=root))
@@ -197,22 +199,56 @@ def run_train(ctx: DemoContext) -> dict:
             batch_size=8, dataset=dict(indices=train_images)))
         val_loader = _merge(val_loader, dict(dataset=dict(indices=val_images)))
     overrides = _merge(
-        dict(model=dict(backbone=dict(genotype=searched_path,
+        dict(model=dict(backbone=dict(genotype=genotype_path,
                                       layers=ctx.layers)),
              train_dataloader=train_loader, val_dataloader=val_loader,
              test_dataloader=val_loader, randomness=dict(seed=ctx.seed)),
         scale.train)
     config = write_config(
-        ctx.work_dir / 'configs' / 'train.py', TRAIN_CONFIG, overrides,
-        'Training of the searched genotype, grown with Algorithm 1 when the '
-        'model is built\n(written by tools/demo.py).')
-    command = run_tool(ctx, 'train.py', [config, '--work-dir', stage_dir])
-    top1 = last_metrics(stage_dir, ['accuracy/top1'])['accuracy/top1']
-    ctx.log(f'[demo] top-1 of the grown network on the digits test split: '
-            f'{top1:.2f}%')
-    return dict(config=str(config), searched_genotype=searched_path,
+        ctx.work_dir / 'configs' / f'train_{name}.py', TRAIN_CONFIG,
+        overrides, f'Training of the {name} genotype, grown with Algorithm 1 '
+        'when the model is built\n(written by tools/demo.py).')
+    run_dir = ctx.stage_dir('train') / name
+    command = run_tool(ctx, 'train.py', [config, '--work-dir', run_dir])
+    top1 = last_metrics(run_dir, ['accuracy/top1'])['accuracy/top1']
+    return dict(config=str(config), genotype=genotype_path, top1=top1,
+                command=command)
+
+
+def run_train(ctx: DemoContext) -> dict:
+    """Grow the searched genotype (Algorithm 1) and train it; top-1; the
+    same for random genotypes of the same space (the random baseline)."""
+    from ddarts_mm.search_space.genotype import Genotype
+    from ddarts_mm.search_space.grow import grow_genotype
+    from ddarts_mm.search_space.sampling import random_genotype
+    searched_path = ctx.result('search')['genotypes'][ctx.method]
+    searched = Genotype.load(searched_path)
+    grown = grow_genotype(searched, ctx.layers)
+    stage_dir = ctx.stage_dir('train')
+    grown_path = grown.save(stage_dir / f'genotype_grown_{ctx.layers}.json')
+    ctx.log(f'[demo] Algorithm 1: {searched.num_layers} -> {ctx.layers} '
+            f'layers, sequence {grown.sequence}, reductions '
+            f'{grown.reductions}: {grown_path}')
+    result = _train_genotype(ctx, searched_path, 'searched')
+    ctx.log(f'[demo] top-1 of the grown searched network on the digits test '
+            f'split: {result["top1"]:.2f}%')
+    randoms = []
+    for index in range(scale_of(ctx).random_genotypes):
+        seed = ctx.seed * 1000 + index
+        path = random_genotype(searched.num_layers, searched.steps,
+                               searched.reductions, seed,
+                               searched.search_space).save(
+                                   stage_dir / f'genotype_random_{index}.json')
+        run = _train_genotype(ctx, str(path), f'random_{index}')
+        run['seed'] = seed
+        randoms.append(run)
+        ctx.log(f'[demo] top-1 of random genotype {index} (seed {seed}), '
+                f'grown and trained identically: {run["top1"]:.2f}%')
+    return dict(config=result['config'], searched_genotype=searched_path,
                 grown_genotype=str(grown_path), layers=ctx.layers,
-                top1=top1, commands=[command])
+                top1=result['top1'], random=randoms,
+                commands=[result['command']] +
+                [run['command'] for run in randoms])
 
 
 # --------------------------------------------------------------- detection

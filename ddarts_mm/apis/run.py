@@ -2,17 +2,33 @@
 
 The flags are those of mmdet's ``tools/train.py`` and ``tools/test.py``; the
 config decides what runs (a D-DARTS search, a classifier, a detector).
+
+Bad input stops a run before anything is written, with one line on stderr
+that names the file and the field, and exit status 2: a config that does
+not parse or whose ``_base_`` is missing, an unknown ``--cfg-options`` key,
+a ``type`` no registry knows, an unexpected argument of a component, data
+paths that do not exist, and a ``--resume`` (or test) checkpoint that is
+not a complete checkpoint ``torch.load(weights_only=True)`` reads.
 """
 import argparse
+import copy
 import os
 import os.path as osp
 import sys
 import warnings
-from typing import List, Optional
+from typing import Any, Callable, List, Optional
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config, ConfigDict, DictAction
 
-from ddarts_mm.utils import DataPathError, check_data_paths
+from ddarts_mm.utils import (CheckpointError, DataPathError,
+                             check_data_paths, load_checkpoint_safely)
+
+#: Exit status of a run stopped by bad input (as argparse uses).
+EXIT_BAD_INPUT = 2
+
+
+class ConfigError(ValueError):
+    """A config (or a flag about it) that cannot run; names file and key."""
 
 # mmengine imports pkg_resources to resolve `mmdet::` bases; setuptools 80
 # (pinned by scripts/install.sh, the last with pkg_resources) warns on it.
@@ -57,17 +73,65 @@ def test_parser() -> argparse.ArgumentParser:
                         'the work dir')
     parser.add_argument('--wait-time', type=float, default=2,
                         help='the interval of show (s)')
+    parser.add_argument('--tta', action='store_true',
+                        help='test time augmentation (flip), as mmdet and '
+                        'mmpretrain do it')
     _common(parser)
     return parser
 
 
+def read_config(path: str) -> Config:
+    """``Config.fromfile`` with its failures as one :class:`ConfigError`.
+
+    A Python syntax error, a missing ``_base_``, a failing
+    ``custom_imports`` or any other error raised while the config is read
+    names the config file (mmengine's message is kept, on one line).
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path}: no such config file')
+    try:
+        return Config.fromfile(path)
+    except Exception as err:  # noqa: B902  (the config is user code)
+        raise ConfigError(f'{path}: cannot read the config: '
+                          f'{_one_line(err)}') from None
+
+
+def check_cfg_options(cfg: Config, options: dict, config: str) -> None:
+    """Raise :class:`ConfigError` for a ``--cfg-options`` key the config lacks.
+
+    Every part of a dotted key must exist, except the last one under a
+    component (a mapping with a ``type``), whose new keys are arguments
+    (mmdet's ``test_evaluator.format_only=True``); a misspelt argument is
+    then reported when the component is built. List items are numbered
+    (``val_evaluator.0.ann_file``).
+    """
+    root = cfg.to_dict() if isinstance(cfg, Config) else cfg
+    for key in options:
+        node: Any = root
+        parts = key.split('.')
+        for depth, part in enumerate(parts):
+            last = depth == len(parts) - 1
+            if isinstance(node, (list, tuple)):
+                if part.isdigit() and int(part) < len(node):
+                    node = node[int(part)]
+                    continue
+            elif isinstance(node, dict):
+                if part in node:
+                    node = node[part]
+                    continue
+                if last and 'type' in node:
+                    break
+            raise ConfigError(
+                f'{config}: --cfg-options {key}: the config has no key '
+                f'{".".join(parts[:depth + 1])!r}')
+
+
 def load_config(args: argparse.Namespace) -> Config:
     """Read the config and apply the flags shared by train and test."""
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'{args.config}: no such config file')
-    cfg = Config.fromfile(args.config)
+    cfg = read_config(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
+        check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -86,13 +150,87 @@ def load_config(args: argparse.Namespace) -> Config:
     cfg.custom_imports = dict(imports=modules,
                               allow_failed_imports=imports.get(
                                   'allow_failed_imports', False))
+    _import_custom_modules(cfg)
     return cfg
+
+
+def _typed(value: Any) -> List[dict]:
+    """The mappings with a string ``type`` in ``value`` (a dict or a list)."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return [v for v in items
+            if isinstance(v, dict) and isinstance(v.get('type'), str)]
+
+
+def _datasets(dataset: Any) -> List[dict]:
+    found = []
+    for item in _typed(dataset):
+        found.append(item)
+        found += _datasets(item.get('dataset'))
+        found += _datasets(item.get('datasets'))
+    return found
+
+
+def check_types(cfg: Config, config: str) -> None:
+    """Raise :class:`ConfigError` for a ``type`` no registry knows.
+
+    Checked before the Runner writes anything: the model and its direct
+    parts (backbone, neck, heads, data preprocessor), the datasets of every
+    dataloader (wrapped ones too) with their pipelines and samplers, the
+    loops, the hooks and the metrics, each in the registry the Runner builds
+    it from, under the config's ``default_scope``. Deeper types (losses,
+    assigners...) are left to the build, whose error is also one line.
+    """
+    from mmengine import registry as reg
+    groups = [(reg.MODELS, 'model', _typed(cfg.get('model')))]
+    for key, value in (cfg.get('model') or {}).items():
+        groups.append((reg.MODELS, f'model.{key}', _typed(value)))
+    for name in ('train', 'val', 'test', 'arch'):
+        loader = cfg.get(f'{name}_dataloader') or {}
+        if not isinstance(loader, dict):
+            continue
+        datasets = _datasets(loader.get('dataset'))
+        groups.append((reg.DATASETS, f'{name}_dataloader.dataset', datasets))
+        for dataset in datasets:
+            groups.append((reg.TRANSFORMS, f'{name}_dataloader pipeline',
+                           _typed(dataset.get('pipeline'))))
+        groups.append((reg.DATA_SAMPLERS, f'{name}_dataloader.sampler',
+                       _typed(loader.get('sampler'))
+                       + _typed(loader.get('batch_sampler'))))
+        evaluator = cfg.get(f'{name}_evaluator')
+        if isinstance(evaluator, dict) and 'metrics' in evaluator:
+            evaluator = evaluator['metrics']  # an Evaluator of its own
+        groups.append((reg.METRICS, f'{name}_evaluator', _typed(evaluator)))
+    groups.append((reg.LOOPS, 'train_cfg', _typed(cfg.get('train_cfg'))))
+    groups.append((reg.HOOKS, 'custom_hooks', _typed(cfg.get('custom_hooks'))))
+    groups.append((reg.HOOKS, 'default_hooks',
+                   _typed(list((cfg.get('default_hooks') or {}).values()))))
+    scope = cfg.get('default_scope')
+    for root, field, items in groups:
+        if not items:
+            continue
+        with root.switch_scope_and_registry(scope) as registry:
+            for item in items:
+                if registry.get(item['type']) is None:
+                    raise ConfigError(
+                        f'{config}: {field}: type {item["type"]!r} is not in '
+                        f'the {registry.scope}::{registry.name} registry')
+
+
+def _import_custom_modules(cfg: Config) -> None:
+    """Import ``custom_imports`` now (the Runner would) so that types resolve
+    in :func:`check_types`."""
+    imports = cfg.get('custom_imports')
+    if imports:
+        from mmengine.utils import import_modules_from_strings
+        import_modules_from_strings(**imports)
 
 
 def _enable_amp(cfg: Config) -> None:
     wrapper = cfg.optim_wrapper
-    if 'weights' in wrapper:  # per-cell wrappers of a search: weights only
+    if 'weights' in wrapper:  # a search: AMP weights wrapper, and the
+        # architecture step under autocast (alphas updated in fp32)
         wrapper = wrapper.weights
+        cfg.model.arch_amp = True
     wrapper.type = 'AmpOptimWrapper'
     wrapper.loss_scale = 'dynamic'
 
@@ -119,13 +257,108 @@ def _build_runner(cfg: Config):
     return Runner.from_cfg(cfg)
 
 
+def _one_line(err: BaseException) -> str:
+    text = str(err.args[0]) if isinstance(err, KeyError) and err.args else (
+        str(err))
+    text = ' '.join(text.split()) or type(err).__name__
+    return text if isinstance(err, (ConfigError, CheckpointError)) else (
+        f'{type(err).__name__}: {text}')
+
+
+def _bad_config(err: BaseException) -> Optional[str]:
+    """mmengine's message when ``err`` is a config mistake met while building.
+
+    An unknown ``type`` (``KeyError: 'X is not in the mmdet::model
+    registry...'``) and an argument a component does not take (``TypeError:
+    class `X` in m: X.__init__() got an unexpected keyword argument``).
+    """
+    text = ' '.join(str(err.args[0] if err.args else err).split())
+    if isinstance(err, KeyError) and ' is not in the ' in text and (
+            ' registry' in text):
+        return text.split(' Please check')[0]
+    if isinstance(err, TypeError) and text.startswith('class `') and (
+            'unexpected keyword argument' in text
+            or 'missing' in text and 'required' in text):
+        return text
+    return None
+
+
 def _run(main, argv: Optional[List[str]]) -> int:
     try:
         main(argv)
-    except (DataPathError, FileNotFoundError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
+    except (DataPathError, FileNotFoundError, ConfigError,
+            CheckpointError) as err:
+        print(f'error: {_one_line(err)}', file=sys.stderr)
+        return EXIT_BAD_INPUT
     return 0
+
+
+def _guarded(config: str, run: Callable[[], Any]) -> Any:
+    """``run()``, with a config mistake met while building as ConfigError."""
+    try:
+        return run()
+    except (KeyError, TypeError) as err:
+        message = _bad_config(err)
+        if message is None:
+            raise
+        raise ConfigError(f'{config}: {message}') from None
+
+
+def check_resume(cfg: Config, resume: str) -> None:
+    """Check the checkpoint ``--resume`` will load before the run starts.
+
+    ``resume='auto'`` reads ``WORK_DIR/last_checkpoint`` as mmengine does;
+    a run without one starts from scratch (mmengine's behaviour). The
+    checkpoint is read with ``torch.load(weights_only=True, mmap=True)``
+    (only its pickle is read); a truncated file, a non-checkpoint or a
+    pickle that would call code stops the run with one line.
+    """
+    if resume != 'auto':
+        load_checkpoint_safely(resume, mmap=True, field='--resume')
+        return
+    pointer = osp.join(cfg.work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return
+    with open(pointer) as f:
+        target = f.read().strip()
+    if not target:
+        raise CheckpointError(f'{pointer}: empty; pass --resume PATH with '
+                              'the checkpoint to resume from')
+    load_checkpoint_safely(target, mmap=True,
+                           field=f'--resume, named by {pointer}')
+
+
+def _per_cell(cfg: Config) -> bool:
+    constructor = str((cfg.get('optim_wrapper') or {}).get('constructor', ''))
+    return constructor.endswith('PerCellOptimWrapperConstructor')
+
+
+def _scale_lr(cfg: Config, runner, config: str) -> None:
+    """``--auto-scale-lr``: mmengine's linear rule.
+
+    A search (``PerCellOptimWrapperConstructor``) scales only the weights'
+    learning rate: see
+    :func:`~ddarts_mm.engine.optimizers.per_cell_constructor.scale_weights_lr`
+    for why the alphas' Adam rates stay as configured.
+    """
+    auto = cfg.get('auto_scale_lr') or {}
+    if 'base_batch_size' not in auto:
+        raise ConfigError(f'{config}: --auto-scale-lr needs '
+                          'auto_scale_lr.base_batch_size in the config')
+    if not _per_cell(cfg):
+        runner.auto_scale_lr = dict(auto, enable=True)
+        return
+    from ddarts_mm.engine.optimizers.per_cell_constructor import \
+        scale_weights_lr
+    runner.auto_scale_lr = None  # mmengine's would scale every wrapper
+    real = runner.world_size * cfg.train_dataloader.batch_size
+    runner.optim_wrapper = scale_weights_lr(runner.optim_wrapper,
+                                            real / auto['base_batch_size'])
+    runner.logger.info(
+        f'LR of the weights is set based on batch size of '
+        f'{auto["base_batch_size"]} and the current batch size is {real}: '
+        f'scaled by {real / auto["base_batch_size"]}; the alphas\' learning '
+        'rates are not scaled.')
 
 
 def train(argv: Optional[List[str]] = None) -> int:
@@ -137,19 +370,24 @@ def train(argv: Optional[List[str]] = None) -> int:
         cfg = load_config(args)
         if args.amp:
             _enable_amp(cfg)
-        if args.auto_scale_lr:
-            if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
-                raise RuntimeError('the config has no auto_scale_lr.'
-                                   'base_batch_size')
-            cfg.auto_scale_lr.enable = True
+        if args.auto_scale_lr and 'base_batch_size' not in (
+                cfg.get('auto_scale_lr') or {}):
+            raise ConfigError(f'{args.config}: --auto-scale-lr needs '
+                              'auto_scale_lr.base_batch_size in the config')
         if args.resume == 'auto':
             cfg.resume, cfg.load_from = True, None
         elif args.resume is not None:
             cfg.resume, cfg.load_from = True, args.resume
+        check_types(cfg, args.config)
         check_data_paths(cfg, args.config,
                          ('train_dataloader', 'val_dataloader',
                           'arch_dataloader'))
-        _build_runner(cfg).train()
+        if args.resume is not None:
+            check_resume(cfg, args.resume)
+        runner = _guarded(args.config, lambda: _build_runner(cfg))
+        if args.auto_scale_lr:
+            _scale_lr(cfg, runner, args.config)
+        _guarded(args.config, runner.train)
 
     return _run(main, argv)
 
@@ -160,19 +398,24 @@ def test(argv: Optional[List[str]] = None) -> int:
     def main(argv):
         args = test_parser().parse_args(argv)
         os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+        if args.out is not None and not args.out.endswith(('.pkl',
+                                                           '.pickle')):
+            raise ConfigError(f'--out {args.out}: must be a .pkl file')
         cfg = load_config(args)
         if not osp.isfile(args.checkpoint):
             raise FileNotFoundError(f'{args.checkpoint}: no such checkpoint')
         cfg.load_from = args.checkpoint
         if args.show or args.show_dir:
             _trigger_visualization(cfg, args)
+        if args.tta:
+            _enable_tta(cfg, args.config)
+        check_types(cfg, args.config)
         check_data_paths(cfg, args.config, ('test_dataloader',))
-        runner = _build_runner(cfg)
+        load_checkpoint_safely(args.checkpoint, mmap=True, field='CHECKPOINT')
+        runner = _guarded(args.config, lambda: _build_runner(cfg))
         if args.out is not None:
-            if not args.out.endswith(('.pkl', '.pickle')):
-                raise ValueError('--out must be a .pkl file')
             runner.test_evaluator.metrics.append(_dump_metric(cfg, args.out))
-        runner.test()
+        _guarded(args.config, runner.test)
 
     return _run(main, argv)
 
@@ -194,6 +437,51 @@ def _trigger_visualization(cfg: Config, args: argparse.Namespace) -> None:
     hook.show = args.show
     hook.wait_time = args.wait_time
     hook.interval = hook.get('interval', 1)
+
+
+#: mmdet's tools/test.py ``--tta`` defaults (flip, NMS of the merged boxes).
+_DET_TTA_MODEL = dict(
+    type='DetTTAModel',
+    tta_cfg=dict(nms=dict(type='nms', iou_threshold=0.5), max_per_img=100))
+_DET_TTA_META = ('img_id', 'img_path', 'ori_shape', 'img_shape',
+                 'scale_factor', 'flip', 'flip_direction')
+
+
+def _enable_tta(cfg: Config, config: str) -> None:
+    """``--tta`` as mmdet's (detectors) or mmpretrain's (classifiers) test.py.
+
+    The config's ``tta_model`` and ``tta_pipeline`` are used when it has
+    them; otherwise horizontal flip, averaged (``AverageClsScoreTTA``) or
+    merged by NMS (``DetTTAModel``).
+    """
+    scope = cfg.get('default_scope')
+    if scope not in ('mmdet', 'mmpretrain'):
+        raise ConfigError(f'{config}: --tta: test time augmentation is for '
+                          'detectors (default_scope mmdet) and classifiers '
+                          f'(mmpretrain), not default_scope {scope!r}')
+    dataset = cfg.test_dataloader.dataset
+    while 'dataset' in dataset:
+        dataset = dataset['dataset']
+    if 'tta_model' not in cfg:
+        warnings.warn('Cannot find ``tta_model`` in config, we will set it '
+                      'as default.')
+        cfg.tta_model = (copy.deepcopy(_DET_TTA_MODEL) if scope == 'mmdet'
+                         else dict(type='mmpretrain.AverageClsScoreTTA'))
+    if 'tta_pipeline' not in cfg:
+        warnings.warn('Cannot find ``tta_pipeline`` in config, we will set '
+                      'it as default.')
+        pipeline = copy.deepcopy(dataset.pipeline)
+        pack = (dict(type='PackDetInputs', meta_keys=_DET_TTA_META)
+                if scope == 'mmdet' else pipeline[-1])
+        pipeline[-1] = dict(
+            type='TestTimeAug',
+            transforms=[[
+                dict(type='RandomFlip', prob=1.),
+                dict(type='RandomFlip', prob=0.)
+            ], [pack]])
+        cfg.tta_pipeline = pipeline
+    cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
 
 
 def _dump_metric(cfg: Config, out: str):

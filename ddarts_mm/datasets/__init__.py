@@ -1,40 +1,36 @@
-"""Data sets of ddarts_mm: small demo sets in the real on-disk formats.
+"""Data sets of ddarts_mm: the train/arch split and the demo sets.
 
-Importing this package loads only numpy and PIL. ``DemoCIFAR10`` and
-``DemoCIFAR100`` (mmpretrain data sets, registered in mmpretrain's
-``DATASETS``) are imported from :mod:`.demo_cifar_dataset` on first access;
-configs that use them list that module in ``custom_imports``.
+Importing this package loads nothing but itself. ``SplitDataset`` (the
+search's weights/arch halves, ddarts_mm's ``DATASETS``), ``DemoCIFAR10`` and
+``DemoCIFAR100`` (mmpretrain data sets reading the demo pickles, registered
+in mmpretrain's ``DATASETS``; configs list :mod:`.demo_cifar_dataset` in
+``custom_imports``) and the demo data makers of :mod:`.demo`
+(``make_cifar_digits``, ``make_coco_shapes``, ``make_cityscapes_shapes``...)
+are imported on first access.
 """
 from importlib import import_module
 from typing import Any
 
-from .demo_cifar import (CIFAR10_FOLDER, CIFAR100_FOLDER, DIGITS_CLASSES,
-                         load_cifar_pickle, make_cifar_digits,
-                         write_cifar_pickles)
-from .demo_cityscapes import (CITYSCAPES_CLASSES, CITYSCAPES_DRAWN_CLASSES,
-                              convert_cityscapes_to_coco,
-                              make_cityscapes_shapes)
-from .demo_coco import COCO_SHAPES_CLASSES, make_coco_shapes
-from .demo_common import MARKER_NAME, DemoDataResult
-
 _LAZY = {
     'DemoCIFAR10': '.demo_cifar_dataset',
     'DemoCIFAR100': '.demo_cifar_dataset',
-    'SplitDataset': '.split',  # ddarts_mm's DATASETS (registry locations)
+    'SplitDataset': '.split',
 }
+_DEMO = (
+    'CIFAR10_FOLDER', 'CIFAR100_FOLDER', 'CITYSCAPES_CLASSES',
+    'CITYSCAPES_DRAWN_CLASSES', 'COCO_SHAPES_CLASSES', 'DIGITS_CLASSES',
+    'MARKER_NAME', 'DemoDataResult', 'convert_cityscapes_to_coco',
+    'load_cifar_pickle', 'make_cifar_digits', 'make_cityscapes_shapes',
+    'make_coco_shapes', 'write_cifar_pickles'
+)
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(import_module(_LAZY[name], __name__), name)
+    if name in _DEMO:
+        return getattr(import_module('.demo', __name__), name)
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
-__all__ = [
-    'CIFAR10_FOLDER', 'CIFAR100_FOLDER', 'CITYSCAPES_CLASSES',
-    'CITYSCAPES_DRAWN_CLASSES', 'COCO_SHAPES_CLASSES', 'DIGITS_CLASSES',
-    'MARKER_NAME', 'DemoCIFAR10', 'DemoCIFAR100', 'DemoDataResult',
-    'SplitDataset',
-    'convert_cityscapes_to_coco', 'load_cifar_pickle', 'make_cifar_digits',
-    'make_cityscapes_shapes', 'make_coco_shapes', 'write_cifar_pickles'
-]
+__all__ = [*_DEMO, *_LAZY]

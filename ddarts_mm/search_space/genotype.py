@@ -12,13 +12,23 @@ from_node)`` applies ``op`` to node ``from_node`` and adds it to ``to_node``.
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .primitives import SEARCH_SPACES
 
 GenotypeLike = Union['Genotype', str, os.PathLike, Dict[str, Any]]
+
+#: Largest ``steps`` (intermediate nodes per cell). The paper's cells have
+#: 4, the DARTOpti ResNet50 encoding 6; a supernet cell has
+#: ``steps * (steps + 3) / 2`` mixed edges and Eq. 5 grows factorially in
+#: ``steps``, so a larger value is a typo, not a cell.
+MAX_STEPS = 16
+#: Largest number of layers (``sequence``) and of distinct genes. The paper's
+#: networks have 8 to 20 layers; growing or drawing millions of layers would
+#: only hang the tools.
+MAX_LAYERS = 1024
 
 
 class GenotypeError(ValueError):
@@ -195,7 +205,8 @@ class Genotype:
         path = Path(path)
         if not path.is_file():
             raise GenotypeError(f'{path}: no such genotype file')
-        return cls.loads(path.read_text(), _format_of(path), str(path))
+        fmt = _format_of(path)
+        return cls.loads(read_text_file(path), fmt, str(path))
 
 
 # -------------------------------------------------------------- validation
@@ -208,15 +219,23 @@ def validate_genotype(genotype: Genotype, where: str = '<genotype>') -> None:
             f'{sorted(SEARCH_SPACES)})')
     ops = SEARCH_SPACES[genotype.search_space]
     steps = genotype.steps
-    if steps < 1:
-        raise GenotypeError(f'{where}: field steps must be >= 1, got {steps}')
+    if not 1 <= steps <= MAX_STEPS:
+        raise GenotypeError(f'{where}: field steps must be in 1..{MAX_STEPS}, '
+                            f'got {steps}')
     if not genotype.genes:
         raise GenotypeError(f'{where}: field genes is empty')
+    _check_count(where, 'genes', len(genotype.genes), MAX_LAYERS)
+    _check_count(where, 'sequence', len(genotype.sequence), MAX_LAYERS)
     last = steps + 1
+    # every op on every edge of the DAG, once: the most edges a gene can have
+    max_edges = len(ops) * steps * (steps + 3) // 2
     for g, gene in enumerate(genotype.genes):
         if not gene.edges:
             raise GenotypeError(f'{where}: gene {g}: empty cell (no edge)')
-        fed = set()
+        _check_count(f'{where}: gene {g}', 'edges', len(gene.edges),
+                     max_edges, f'(every op of {genotype.search_space!r} on '
+                     f'every edge of a {steps}-step cell)')
+        fed, seen = set(), set()
         for k, edge in enumerate(gene.edges):
             at = f'{where}: gene {g}, edge {k} {tuple(edge.as_list())}'
             if edge.op not in ops:
@@ -234,12 +253,19 @@ def validate_genotype(genotype: Genotype, where: str = '<genotype>') -> None:
                 raise GenotypeError(
                     f'{at}: from_node {edge.from_node} must be in '
                     f'0..{edge.to_node - 1} (edges may not point forward)')
+            if edge in seen:
+                raise GenotypeError(f'{at}: the same edge is given twice')
+            seen.add(edge)
             fed.add(edge.to_node)
         for k, edge in enumerate(gene.edges):
             if edge.from_node >= 2 and edge.from_node not in fed:
                 raise GenotypeError(
                     f'{where}: gene {g}, edge {k} {tuple(edge.as_list())}: '
                     f'node {edge.from_node} receives no edge')
+        if gene.concat is not None and (
+                len(set(gene.concat)) != len(gene.concat)):
+            raise GenotypeError(f'{where}: gene {g}: field concat repeats a '
+                                f'node: {gene.concat}')
         for node in gene.concat or ():
             if node not in fed:
                 raise GenotypeError(
@@ -259,6 +285,13 @@ def validate_genotype(genotype: Genotype, where: str = '<genotype>') -> None:
             raise GenotypeError(
                 f'{where}: field reductions: layer {layer} is beyond the '
                 f'{genotype.num_layers} layers')
+
+
+def _check_count(where: str, key: str, count: int, limit: int,
+                 reason: str = '') -> None:
+    if count > limit:
+        raise GenotypeError(f'{where}: field {key} has {count} entries, more '
+                            f'than {limit}{" " + reason if reason else ""}')
 
 
 # ------------------------------------------------------------------ parsing
@@ -337,6 +370,25 @@ def _dump_json(data: Dict[str, Any]) -> str:
                      '\n    }')
     lines.append('  "genes": [\n' + ',\n'.join(genes) + '\n  ]')
     return '{\n' + ',\n'.join(lines) + '\n}\n'
+
+
+#: Largest genotype file read (the zoo's largest is about 5 kB).
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+def read_text_file(path: Union[str, os.PathLike]) -> str:
+    """The UTF-8 text of a genotype file; a :class:`GenotypeError` names it
+    when it is too large or not text."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise GenotypeError(f'{path}: {size} bytes, larger than a genotype '
+                            f'file can be ({MAX_FILE_BYTES})')
+    try:
+        return path.read_text(encoding='utf-8')
+    except UnicodeDecodeError as err:
+        raise GenotypeError(f'{path}: not a UTF-8 text file (byte '
+                            f'{err.start})') from None
 
 
 def atomic_write_text(path: Union[str, os.PathLike], text: str) -> None:

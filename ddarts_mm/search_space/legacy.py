@@ -32,7 +32,8 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-from .genotype import Edge, Gene, Genotype, GenotypeError, validate_genotype
+from .genotype import (Edge, Gene, Genotype, GenotypeError, read_text_file,
+                       validate_genotype)
 from .primitives import SEARCH_SPACES
 
 #: Field order of the legacy namedtuples (for positional arguments).
@@ -50,7 +51,8 @@ _EXTRA_FIELDS: Dict[str, Tuple[str, ...]] = {
 #: DARTS' 8-layer layout: the normal gene everywhere but layers 2 and 5.
 DARTS_SEQUENCE: Tuple[int, ...] = (0, 0, 1, 0, 0, 1, 0, 0)
 DARTS_REDUCTIONS: Tuple[int, ...] = (2, 5)
-_MAX_ITEMS = 100_000  # cap on range() / list repetition sizes
+_MAX_ITEMS = 100_000  # cap on range() / list repetition / list + list sizes
+_MAX_NODES = 1_000_000  # cap on the expressions evaluated for one file
 
 PathLike = Union[str, os.PathLike]
 
@@ -63,11 +65,17 @@ class _Evaluator:
         self.where = where
         self.names: Dict[str, ast.expr] = {}
         self._resolving: List[str] = []
+        self._values: Dict[str, Any] = {}  # each name evaluated once
+        self._budget = _MAX_NODES
 
     def error(self, field: str, message: str) -> GenotypeError:
         return GenotypeError(f'{self.where}: field {field}: {message}')
 
     def value(self, node: ast.expr, field: str) -> Any:
+        self._budget -= 1
+        if self._budget < 0:
+            raise self.error(field, f'more than {_MAX_NODES} expressions to '
+                             'evaluate')
         if isinstance(node, ast.Constant):
             if node.value is None or (isinstance(node.value, (int, str))
                                       and not isinstance(node.value, bool)):
@@ -117,6 +125,8 @@ class _Evaluator:
         right = self.value(node.right, field)
         if isinstance(node.op, ast.Add) and type(left) is type(right) and (
                 isinstance(left, (list, tuple))):
+            if len(left) + len(right) > _MAX_ITEMS:
+                raise self.error(field, f'{_snippet(node)!r} is too long')
             return left + right
         if isinstance(node.op, ast.Mult):
             seq, times = ((left, right) if isinstance(left, (list, tuple))
@@ -132,13 +142,19 @@ class _Evaluator:
         if name not in self.names:
             raise self.error(field, f'unknown name {name!r} (only names '
                              'assigned earlier in the file can be used)')
+        if name in self._values:
+            return self._values[name]
         if name in self._resolving:
             raise self.error(field, f'name {name!r} refers to itself')
         self._resolving.append(name)
         try:
-            return self.value(self.names[name], f'{field} ({name})')
+            # the field and the first name used in it, not the whole chain
+            inner = field if field.endswith(')') else f'{field} ({name})'
+            value = self.value(self.names[name], inner)
         finally:
             self._resolving.pop()
+        self._values[name] = value
+        return value
 
 
 def _snippet(node: ast.AST, limit: int = 60) -> str:
@@ -298,6 +314,8 @@ def _convert(call: ast.Call, kind: str, ev: _Evaluator, name: str,
             genotype = _from_darts(args, ev, name, where, label)
         else:
             genotype = _from_nested(args, ev, kind, name, where, label)
+    except RecursionError:
+        raise GenotypeError(f'{where}: nested too deeply') from None
     finally:
         ev.where = outer
     validate_genotype(genotype, where)
@@ -323,8 +341,13 @@ def loads_legacy_all(text: str, where: str = '<text>',
     try:
         module = ast.parse(text, filename=where)
     except SyntaxError as err:
-        raise GenotypeError(f'{where}: line {err.lineno}: not a legacy '
-                            f'genotype file ({err.msg})') from None
+        line = f'line {err.lineno}: ' if err.lineno else ''
+        raise GenotypeError(f'{where}: {line}not a legacy genotype file '
+                            f'({err.msg})') from None
+    except (ValueError, RecursionError, MemoryError) as err:
+        # null bytes (ValueError); nesting the parser cannot hold
+        raise GenotypeError(f'{where}: not a legacy genotype file '
+                            f'({type(err).__name__}: {err})') from None
     ev = _Evaluator(where)
     label = Path(where).name
     found: Dict[str, Genotype] = {}
@@ -363,7 +386,7 @@ def load_legacy_all(path: PathLike) -> Dict[str, Genotype]:
     path = Path(path)
     if not path.is_file():
         raise GenotypeError(f'{path}: no such legacy genotype file')
-    return loads_legacy_all(path.read_text(), str(path), path.stem)
+    return loads_legacy_all(read_text_file(path), str(path), path.stem)
 
 
 def load_legacy(path: PathLike, name: Optional[str] = None) -> Genotype:

@@ -59,6 +59,13 @@ class FactorizedReduce(nn.Module):
 
     ReLU, then ``C_out // 2`` channels from ``x`` and ``C_out // 2`` from ``x``
     shifted by one pixel, concatenated, BN.
+
+    ``bn`` is registered before ``conv_1`` and ``conv_2`` (state-dict key
+    names are those of DARTS): mmcv's ``fuse_conv_bn`` fuses a BN into the
+    convolution registered right before it, which here would be ``conv_2``
+    alone while BN normalises the concatenation of both convolutions. With
+    this order it finds no convolution before the BN and leaves the module
+    unfused, so fused and unfused networks compute the same.
     """
 
     def __init__(self, in_channels: int, out_channels: int,
@@ -68,11 +75,11 @@ class FactorizedReduce(nn.Module):
             raise ValueError('FactorizedReduce needs an even number of output '
                              f'channels, got {out_channels}')
         self.relu = nn.ReLU(inplace=False)
+        self.bn = nn.BatchNorm2d(out_channels, affine=affine)
         self.conv_1 = nn.Conv2d(in_channels, out_channels // 2, 1, 2,
                                 bias=False)
         self.conv_2 = nn.Conv2d(in_channels, out_channels // 2, 1, 2,
                                 bias=False)
-        self.bn = nn.BatchNorm2d(out_channels, affine=affine)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.relu(x)
@@ -123,6 +130,17 @@ class Bottleneck131(nn.Sequential):
             nn.BatchNorm2d(channels, affine=affine))
 
 
+class Zero(nn.Module):
+    """DARTS' ``none``: zeros of the output shape (stride 1 or 2)."""
+
+    def __init__(self, stride: int) -> None:
+        super().__init__()
+        self.stride = stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, :, ::self.stride, ::self.stride].mul(0.0)
+
+
 def _skip(channels: int, stride: int, affine: bool) -> nn.Module:
     if stride == 1:
         return nn.Identity()
@@ -130,6 +148,7 @@ def _skip(channels: int, stride: int, affine: bool) -> nn.Module:
 
 
 OPS: Dict[str, OpFactory] = {
+    'none': lambda c, s, a: Zero(s),
     'max_pool_3x3': lambda c, s, a: nn.MaxPool2d(3, s, 1),
     'avg_pool_3x3': lambda c, s, a: nn.AvgPool2d(
         3, s, 1, count_include_pad=False),

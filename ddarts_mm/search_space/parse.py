@@ -24,13 +24,17 @@ deterministic. Edges are listed node by node; within a node ``darts`` and
 ``sparse`` list them by decreasing strength (as DARTS does), ``edge`` by
 source node, the ops of an edge by decreasing weight.
 """
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
-from .genotype import Edge, Gene, Genotype, validate_genotype
+from .genotype import (MAX_LAYERS, MAX_STEPS, Edge, Gene, Genotype,
+                       validate_genotype)
 from .primitives import search_space_ops
+
+#: How alpha becomes op weights (see :func:`edge_weights`).
+MIXINGS = ('sigmoid', 'softmax')
 
 Row = Tuple[int, int]
 #: Names of the parsing methods, in the order they are usually reported.
@@ -76,6 +80,9 @@ class SearchLayout:
             each alpha set. Defaults to None.
         name (str, optional): Name given to parsed genotypes. Defaults to
             None.
+        mixing (str): How alpha becomes op weights: 'sigmoid' (FairDARTS,
+            Eq. 2) or 'softmax' over each edge's ops (DARTS, Eq. 1).
+            Defaults to 'sigmoid'.
     """
     search_space: str
     steps: int
@@ -85,8 +92,10 @@ class SearchLayout:
     rows: List[Row] = field(default_factory=list)
     state_dict_keys: Optional[List[str]] = None
     name: Optional[str] = None
+    mixing: str = 'sigmoid'
 
     def __post_init__(self) -> None:
+        self._check_types()
         self.rows = [tuple(row) for row in self.rows] or dag_rows(self.steps)
         search_space_ops(self.search_space)  # raises on an unknown space
         if not self.alpha_names:
@@ -100,6 +109,51 @@ class SearchLayout:
                 and len(self.state_dict_keys) != len(self.alpha_names)):
             raise ValueError('SearchLayout: state_dict_keys and alpha_names '
                              'differ in length')
+
+    def _check_types(self) -> None:
+        """Bound every field (layouts come from checkpoint files)."""
+
+        def ints(key: str, value: Any, low: int, high: int) -> None:
+            values = value if isinstance(value, (list, tuple)) else [value]
+            if key != 'steps' and not isinstance(value, (list, tuple)):
+                raise ValueError(f'SearchLayout: field {key} must be a list')
+            if key != 'steps' and len(values) > MAX_LAYERS:
+                raise ValueError(f'SearchLayout: field {key} has '
+                                 f'{len(values)} entries (> {MAX_LAYERS})')
+            for v in values:
+                if type(v) is not int or not low <= v <= high:
+                    raise ValueError(f'SearchLayout: field {key}: {v!r} is '
+                                     f'not an integer in {low}..{high}')
+
+        if not isinstance(self.search_space, str):
+            raise ValueError('SearchLayout: field search_space must be a '
+                             'string')
+        ints('steps', self.steps, 1, MAX_STEPS)
+        ints('reductions', self.reductions, 0, MAX_LAYERS)
+        ints('sequence', self.sequence, 0, MAX_LAYERS)
+        for key in ('alpha_names', 'state_dict_keys'):
+            names = getattr(self, key)
+            if names is None and key == 'state_dict_keys':
+                continue
+            if not isinstance(names, (list, tuple)) or len(names) > (
+                    MAX_LAYERS) or not all(isinstance(n, str) for n in names):
+                raise ValueError(f'SearchLayout: field {key} must be a list '
+                                 f'of at most {MAX_LAYERS} strings')
+        if self.name is not None and not isinstance(self.name, str):
+            raise ValueError('SearchLayout: field name must be a string')
+        if self.mixing not in MIXINGS:
+            raise ValueError(f'SearchLayout: field mixing must be one of '
+                             f'{MIXINGS}, got {self.mixing!r}')
+        if not isinstance(self.rows, (list, tuple)) or len(self.rows) > (
+                MAX_STEPS * (MAX_STEPS + 3) // 2):
+            raise ValueError('SearchLayout: field rows must be a list of at '
+                             f'most {MAX_STEPS * (MAX_STEPS + 3) // 2} '
+                             '(to_node, from_node) pairs')
+        for row in self.rows:
+            if (not isinstance(row, (list, tuple)) or len(row) != 2
+                    or not all(type(v) is int for v in row)):
+                raise ValueError(f'SearchLayout: field rows: {row!r} is not '
+                                 'a (to_node, from_node) pair of integers')
 
     @property
     def ops(self) -> Tuple[str, ...]:
@@ -116,15 +170,25 @@ class SearchLayout:
             rows=[[int(t), int(f)] for t, f in self.rows],
             state_dict_keys=(None if self.state_dict_keys is None else list(
                 self.state_dict_keys)),
-            name=self.name)
+            name=self.name,
+            mixing=self.mixing)
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> 'SearchLayout':
+        if not isinstance(data, dict):
+            raise ValueError('SearchLayout: a layout must be a mapping, got '
+                             f'{type(data).__name__}')
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
             raise ValueError(f'SearchLayout: unknown field(s) '
                              f'{sorted(unknown)}')
+        missing = {f.name for f in cls.__dataclass_fields__.values()
+                   if f.default is MISSING and f.default_factory is MISSING
+                   } - set(data)
+        if missing:
+            raise ValueError(f'SearchLayout: missing field(s) '
+                             f'{sorted(missing)}')
         return cls(**data)
 
     @classmethod
@@ -162,7 +226,8 @@ class SearchLayout:
             sequence=sequence,
             alpha_names=names,
             rows=[tuple(row) for row in model.edge_index()],
-            state_dict_keys=[key_of.get(id(params[n]), n) for n in names])
+            state_dict_keys=[key_of.get(id(params[n]), n) for n in names],
+            mixing=str(getattr(model, 'mixing', 'sigmoid')))
 
 
 # ---------------------------------------------------------------- methods
@@ -285,17 +350,40 @@ def _strongest_input_edge(weights: torch.Tensor, rows: Sequence[Row],
     return Edge(ops[k], rows[index][0], rows[index][1])
 
 
-def parse_gene(alpha: torch.Tensor, rows: Sequence[Row], ops: Sequence[str],
-               method: str = 'sparse', threshold: float = 0.85) -> Gene:
-    """Parse one alpha set into a valid :class:`Gene`.
+def edge_weights(alpha: torch.Tensor, mixing: str = 'sigmoid') -> torch.Tensor:
+    """Op weights of each edge: ``sigmoid(alpha)`` (Eq. 2) or a softmax over
+    the edge's ops (DARTS, Eq. 1).
 
     Args:
-        alpha (Tensor): ``(E, K)`` architecture weights (before sigmoid).
+        alpha (Tensor): ``(E, K)`` architecture parameters.
+        mixing (str): 'sigmoid' or 'softmax'. Defaults to 'sigmoid'.
+
+    Returns:
+        Tensor: ``(E, K)`` weights.
+    """
+    if mixing not in MIXINGS:
+        raise ValueError(f'mixing must be one of {MIXINGS}, got {mixing!r}')
+    if mixing == 'softmax':
+        return torch.softmax(alpha, dim=-1)
+    return torch.sigmoid(alpha)
+
+
+def parse_gene(alpha: torch.Tensor, rows: Sequence[Row], ops: Sequence[str],
+               method: str = 'sparse', threshold: float = 0.85,
+               mixing: str = 'sigmoid') -> Gene:
+    """Parse one alpha set into a valid :class:`Gene`.
+
+    DARTS' ``none`` op, when in ``ops``, is left out of both the edge
+    ranking and the op choice, as DARTS' own parsing does.
+
+    Args:
+        alpha (Tensor): ``(E, K)`` architecture weights (before mixing).
         rows (Sequence[tuple[int, int]]): ``(to_node, from_node)`` per row.
         ops (Sequence[str]): The K op names.
         method (str): 'darts', 'sparse' or 'edge'. Defaults to 'sparse'.
         threshold (float): Threshold of 'sparse' and 'edge'. Defaults to
             0.85.
+        mixing (str): See :func:`edge_weights`. Defaults to 'sigmoid'.
 
     Returns:
         Gene: The cell design (``concat`` None: every fed node is output).
@@ -306,7 +394,10 @@ def parse_gene(alpha: torch.Tensor, rows: Sequence[Row], ops: Sequence[str],
     if alpha.dim() != 2 or alpha.shape != (len(rows), len(ops)):
         raise ValueError(f'alpha has shape {tuple(alpha.shape)}, expected '
                          f'({len(rows)}, {len(ops)}) (edges x ops)')
-    weights = torch.sigmoid(alpha.detach().double().cpu())
+    weights = edge_weights(alpha.detach().double().cpu(), mixing)
+    if 'none' in ops:
+        keep = [k for k, op in enumerate(ops) if op != 'none']
+        weights, ops = weights[:, keep], [ops[k] for k in keep]
     edges = _drop_dangling(PARSERS[method](weights, rows, ops, threshold))
     if not edges:
         edges = [_strongest_input_edge(weights, rows, ops)]
@@ -333,7 +424,8 @@ def parse_genotype(alphas: Sequence[torch.Tensor], layout: SearchLayout,
     if len(alphas) != len(layout.alpha_names):
         raise ValueError(f'got {len(alphas)} alpha sets, the layout has '
                          f'{len(layout.alpha_names)}')
-    genes = [parse_gene(alpha, layout.rows, layout.ops, method, threshold)
+    genes = [parse_gene(alpha, layout.rows, layout.ops, method, threshold,
+                        layout.mixing)
              for alpha in alphas]
     name = f'{layout.name}_{method}' if layout.name else None
     genotype = Genotype(
@@ -341,7 +433,9 @@ def parse_genotype(alphas: Sequence[torch.Tensor], layout: SearchLayout,
         sequence=list(layout.sequence),
         reductions=list(layout.reductions),
         steps=layout.steps,
-        search_space=layout.search_space,
+        # DARTS' space is S with ``none``, which parsing never keeps
+        search_space='S' if layout.search_space == 'DARTS' else
+        layout.search_space,
         name=name,
         source=f'D-DARTS search, parsed with {method!r}'
         + ('' if method == 'darts' else f', threshold {threshold}'))
@@ -350,11 +444,13 @@ def parse_genotype(alphas: Sequence[torch.Tensor], layout: SearchLayout,
 
 
 def count_dominant_ops(alphas: Sequence[torch.Tensor], high: float = 0.9,
-                       low: float = 0.1) -> Dict[str, float]:
+                       low: float = 0.1,
+                       mixing: str = 'sigmoid') -> Dict[str, float]:
     """Count dominant op weights (the paper's Fig. 3).
 
     Args:
         alphas (Sequence[Tensor]): The alpha sets (each counted once).
+        mixing (str): See :func:`edge_weights`. Defaults to 'sigmoid'.
         high (float): Weights above it count as 'high'. Defaults to 0.9.
         low (float): Weights below it count as 'low'. Defaults to 0.1.
 
@@ -362,8 +458,9 @@ def count_dominant_ops(alphas: Sequence[torch.Tensor], high: float = 0.9,
         dict: ``total``, ``high``, ``low`` (counts) and ``high_pct``,
         ``low_pct``, ``both_pct`` (percentages of all op weights).
     """
-    weights = torch.cat([torch.sigmoid(a.detach().float().cpu()).flatten()
-                         for a in alphas])
+    weights = torch.cat([
+        edge_weights(a.detach().float().cpu(), mixing).flatten()
+        for a in alphas])
     total = weights.numel()
     n_high = int((weights > high).sum())
     n_low = int((weights < low).sum())

@@ -19,14 +19,23 @@ PRIMITIVES_S_O_EXTRA: Tuple[str, ...] = (
     'simple_conv_3x3',
     'bottleneck_1x3x1',
 )
+#: DARTS' own search space (Liu et al., 2019): S plus ``none`` (the zero
+#: op), for the DARTS baseline supernet; ``none`` is never parsed into a
+#: genotype.
+PRIMITIVES_DARTS: Tuple[str, ...] = ('none', ) + PRIMITIVES_S
 SEARCH_SPACES: Dict[str, Tuple[str, ...]] = {
     'S': PRIMITIVES_S,
     'S_o': PRIMITIVES_S + PRIMITIVES_S_O_EXTRA,
+    'DARTS': PRIMITIVES_DARTS,
 }
 
 
 def search_space_ops(name: str) -> Tuple[str, ...]:
-    """Return the operation names of search space ``name`` ('S' or 'S_o')."""
+    """Return the operation names of search space ``name``.
+
+    Args:
+        name (str): 'S', 'S_o' or 'DARTS'.
+    """
     if name not in SEARCH_SPACES:
         raise ValueError(f'unknown search space {name!r}; '
                          f'expected one of {sorted(SEARCH_SPACES)}')

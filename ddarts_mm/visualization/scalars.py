@@ -118,3 +118,19 @@ def per_cell_series(records: Sequence[dict],
             return {cell: scalar_series(records, matched[cell])
                     for cell in sorted(matched)}
     return {}
+
+
+def logged_values(work_dir: Union[str, os.PathLike], key: str) -> List[float]:
+    """Every logged value of ``key`` in the latest run under ``work_dir``.
+
+    Args:
+        work_dir (str | PathLike): An mmengine work dir.
+        key (str): A scalar name, e.g. ``'accuracy/top1'``.
+
+    Returns:
+        list[float]: In logging order; empty without a scalars file.
+    """
+    path = find_scalars_json(work_dir)
+    records = load_scalars(path) if path is not None else []
+    return [float(r[key]) for r in records
+            if isinstance(r.get(key), (int, float))]

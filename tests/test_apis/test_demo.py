@@ -117,16 +117,23 @@ def test_quick_pipeline_end_to_end(tmp_path):
     for path in search['genotypes'].values():
         assert osp.isfile(path)
     assert 0.0 <= results['train']['top1'] <= 100.0
+    # one supernet top-1 per search epoch, random genotypes beside it
+    assert len(search['val_top1']) == 2
+    (random_run, ) = results['train']['random']
+    assert osp.isfile(random_run['genotype'])
     assert 0.0 <= results['detection']['box_ap'] <= 1.0
     assert 0.0 <= results['detection']['mask_ap'] <= 1.0
     report = (tmp_path / 'report.md').read_text()
     assert f"{results['train']['top1']:.2f}%" in report
+    assert f"random (seed {random_run['seed']})" in report
+    assert f"{random_run['top1']:.2f}" in report
     assert f"{results['detection']['box_ap']:.3f}" in report
     assert f"{results['detection']['mask_ap']:.3f}" in report
     for figure in ('report/genotype/network.png',
                    'report/genotype/gene_0.png', 'report/alpha_heatmap.png',
                    'report/marginal_contributions.png',
-                   'report/grown_network.png'):
+                   'report/grown_network.png',
+                   'report/search_val_top1.png'):
         assert f']({figure})' in report, figure
         assert (tmp_path / figure).is_file()
         assert (tmp_path / figure).with_suffix('.svg').is_file()

@@ -278,8 +278,10 @@ def test_demo_cityscapes_set_loads_with_the_demo_config(cityscapes_root,
         load('configs/demo/mask-rcnn_do2-resnet18_fpn_demo-cityscapes.py'),
         cityscapes_root)
     dataset = DATASETS.build(cfg[split].dataset)
-    assert type(dataset).__name__ == (
-        'RepeatDataset' if split.startswith('train') else 'CityscapesDataset')
+    # no RepeatDataset in the demo: an iteration loop over InfiniteSampler
+    assert type(dataset).__name__ == 'CityscapesDataset'
+    assert cfg[split].sampler.type == (
+        'InfiniteSampler' if split.startswith('train') else 'DefaultSampler')
     assert dataset.metainfo['classes'] == CITYSCAPES_CLASSES
     assert 1 <= len(dataset) <= CITYSCAPES_KW[
         'num_train' if split.startswith('train') else 'num_val']
@@ -343,3 +345,21 @@ def test_backbone_complexity_benchmark_runs(capsys):
     assert abs(do2_params + 2.049 - 53.4) < 0.1  # + fc 2048 x 1000 + bias
     assert float(rows['ResNet18'][1]) == pytest.approx(11.18, abs=0.01)
     assert float(rows['DO-2-ResNet18'][2]) > float(rows['ResNet18'][2])
+
+
+@pytest.mark.parametrize('name, key, dataset_type', [
+    ('retinanet_do2-resnet18_fpn_demo-coco.py', 'retinanet', 'CocoDataset'),
+    ('mask-rcnn_do2-resnet18_fpn_demo-cityscapes.py', 'mask_rcnn',
+     'CityscapesDataset'),
+])
+def test_demo_detectors_iterate_an_infinite_sampler(name, key, dataset_type):
+    """No dataloader restart (mmengine's 'Reach the end of the dataloader'
+    warning) and no dataset wrapper (mmdet's browse_dataset.py); the demo
+    still trains the iterations demo_stages.py gives it."""
+    from ddarts_mm.apis.demo_stages import FULL
+    cfg = load(osp.join('configs', 'demo', name))
+    assert cfg.train_cfg.type == 'IterBasedTrainLoop'
+    assert cfg.train_cfg.max_iters == FULL.detection_iters[key]
+    assert cfg.train_dataloader.sampler.type == 'InfiniteSampler'
+    assert cfg.train_dataloader.dataset.type == dataset_type
+    assert 'times' not in cfg.train_dataloader.dataset

@@ -16,7 +16,10 @@ from mmengine.registry import init_default_scope
 from ddarts_mm.engine.optimizers import expand_param_scheduler_cfg
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SEARCH = sorted(glob.glob(osp.join(REPO, 'configs', 'search', '*.py')))
+SEARCH = sorted(p for p in glob.glob(osp.join(REPO, 'configs', 'search',
+                                             '*.py'))
+                if not osp.basename(p).startswith('darts_'))
+DARTS = sorted(glob.glob(osp.join(REPO, 'configs', 'search', 'darts_*.py')))
 DARTOPTI = sorted(glob.glob(osp.join(REPO, 'configs', 'dartopti', '*.py')))
 #: alpha sets of each DARTOpti start (distinct genes of the genotype)
 ALPHA_SETS = {'resnet18': 1, 'resnet50': 3, 'xception': 3}
@@ -40,7 +43,10 @@ def test_recipe(path):
     name = _name(path)
     assert cfg.default_scope == 'ddarts_mm'
     assert cfg.train_cfg.type == 'BilevelSearchLoop'
-    assert cfg.train_cfg.max_epochs == 50
+    # DARTOpti: 5 weights-only warm-up epochs, then the 50 of the search
+    warmup = 5 if path in DARTOPTI else 0
+    assert cfg.train_cfg.warmup_epochs == warmup
+    assert cfg.train_cfg.max_epochs == 50 + warmup
     weights = cfg.optim_wrapper.weights
     assert weights.optimizer == dict(type='SGD', lr=0.005, momentum=0.9,
                                      weight_decay=3e-4)
@@ -98,3 +104,44 @@ def test_supernet_and_optimizers_build(path):
     else:
         assert names == [f'alpha_{i}' for i in range(8)]
         assert model.reductions == [2, 5]
+
+
+@pytest.mark.parametrize('path', DARTS, ids=_name)
+def test_darts_recipe_builds_and_searches(path):
+    """DARTS as published: softmax over 8 ops (with none), one alpha for the
+    normal and one for the reduction cells, first order, darts parsing."""
+    from ddarts_mm.registry import MODELS
+    cfg = Config.fromfile(path)
+    init_default_scope('ddarts_mm')
+    assert cfg.optim_wrapper.arch.optimizer.lr == 3e-4
+    assert cfg.optim_wrapper.arch.optimizer.betas == (0.5, 0.999)
+    assert cfg.optim_wrapper.weights.optimizer.lr == 0.025
+    assert [h.methods for h in cfg.custom_hooks
+            if h.type == 'GenotypeHook'] == [['darts']]
+    model_cfg = cfg.model.to_dict()
+    model_cfg.update(init_channels=4, steps=2)
+    model_cfg.pop('data_preprocessor', None)
+    model = MODELS.build(model_cfg)
+    assert model.alpha_names() == ['alpha_normal', 'alpha_reduce']
+    assert model.op_names[0] == 'none' and len(model.op_names) == 8
+    assert model.sequence == [0, 0, 1, 0, 0, 1, 0, 0]
+    weights = model.edge_weights(model.alpha_list()[0])
+    torch.testing.assert_close(weights.sum(-1), torch.ones(len(weights)))
+    optim_cfg = cfg.optim_wrapper.to_dict()
+    wrappers = build_optim_wrapper(model, optim_cfg)
+    assert sorted(wrappers.keys()) == ['alpha_normal', 'alpha_reduce',
+                                       'weights']
+    inputs = torch.randn(4, 3, 16, 16)
+    labels = torch.randint(0, model_cfg['num_classes'], (4, ))
+    before = [a.detach().clone() for a in model.alpha_list()]
+    model.train_step(dict(weights=dict(inputs=inputs, data_samples=labels),
+                          arch=dict(inputs=inputs, data_samples=labels)),
+                     wrappers)
+    assert all(not torch.equal(b, a) for b, a in zip(before,
+                                                     model.alpha_list()))
+    from ddarts_mm.search_space.parse import SearchLayout, parse_genotype
+    genotype = parse_genotype(model.alpha_list(),
+                              SearchLayout.from_supernet(model), 'darts')
+    assert genotype.search_space == 'S'
+    assert all(edge.op != 'none' for gene in genotype.genes
+               for edge in gene.edges)

@@ -1,4 +1,4 @@
-"""Tests of the demo data makers (ddarts_mm/datasets/demo_*.py)."""
+"""Tests of the demo data makers (ddarts_mm/datasets/demo/)."""
 import json
 import os
 import os.path as osp
@@ -53,10 +53,14 @@ def cifar_root(tmp_path_factory):
 
 # ----------------------------------------------------------------- general
 def test_import_is_light():
+    """The package loads no demo drawing code until a maker is used."""
     code = ('import sys, ddarts_mm.datasets as d; '
             "heavy = [m for m in ('mmdet', 'mmpretrain', 'torch', 'sklearn', "
-            "'cityscapesscripts') if m in sys.modules]; "
-            'assert not heavy, heavy')
+            "'cityscapesscripts', 'numpy', 'PIL', 'ddarts_mm.datasets.demo') "
+            'if m in sys.modules]; '
+            'assert not heavy, heavy; '
+            'd.make_coco_shapes; '
+            "assert 'ddarts_mm.datasets.demo.coco' in sys.modules")
     subprocess.run([sys.executable, '-c', code], check=True, cwd=REPO)
 
 

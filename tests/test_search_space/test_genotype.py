@@ -155,7 +155,8 @@ def test_sequence_refers_to_a_missing_gene():
 
 @pytest.mark.parametrize('key, value, expected', [
     ('steps', 'four', 'field steps must be an integer'),
-    ('steps', 0, 'field steps must be >= 1'),
+    ('steps', 0, 'field steps must be in 1..16, got 0'),
+    ('steps', 1_000_000_000, 'field steps must be in 1..16'),
     ('sequence', 'abc', 'field sequence'),
     ('colour', 'red', "unknown field(s) ['colour']"),
     ('name', 7, 'field name must be a string'),
@@ -165,6 +166,53 @@ def test_bad_fields(key, value, expected):
     data = toy_dict()
     data[key] = value
     assert expected in _error(data)
+
+
+@pytest.mark.parametrize('change, expected', [
+    (dict(sequence=[0] * 1025), 'field sequence has 1025 entries, more than '
+     '1024'),
+    (dict(genes=[{'edges': [['sep_conv_3x3', 2, 0]]}] * 1025),
+     'field genes has 1025 entries'),
+])
+def test_counts_are_bounded(change, expected):
+    data = toy_dict()
+    data.update(change)
+    assert expected in _error(data)
+
+
+def test_edges_bounded_by_the_cell_they_describe():
+    """A gene has at most every op on every edge of its steps-node DAG."""
+    from ddarts_mm.search_space.primitives import SEARCH_SPACES
+    data = toy_dict()
+    steps = data['steps']
+    rows = [(to, src) for to in range(2, steps + 2) for src in range(to)]
+    full = [[op, to, src] for to, src in rows for op in SEARCH_SPACES['S']]
+    data['genes'][0]['edges'] = full
+    assert Genotype.from_dict(data).genes[0].edges[-1].to_node == steps + 1
+    data['genes'][0]['edges'] = full + [full[0]]
+    message = _error(data)
+    assert 'gene 0' in message and f'more than {len(full)}' in message
+    data['genes'][0]['edges'] = full[:3] + [full[1]]
+    assert 'gene 0, edge 3' in _error(data) and 'twice' in _error(data)
+
+
+def test_concat_may_not_repeat_a_node():
+    data = toy_dict()
+    data['genes'][1]['concat'] = [2, 2]
+    assert 'gene 1: field concat repeats a node' in _error(data)
+
+
+def test_info_on_huge_steps_is_refused_fast(tmp_path):
+    """The issue's case: steps=1e9 passed validate and hung info."""
+    import time
+    data = toy_dict()
+    data['steps'] = 1_000_000_000
+    path = tmp_path / 'huge.json'
+    path.write_text(json.dumps(data))
+    start = time.perf_counter()
+    with pytest.raises(GenotypeError, match='steps'):
+        Genotype.load(path)
+    assert time.perf_counter() - start < 1.0
 
 
 def test_missing_field():

@@ -1,17 +1,21 @@
 """Algorithm 1: growing a network from searched cells."""
 import pytest
 
-from ddarts_mm.search_space import (Edge, Gene, Genotype, GenotypeError,
-                                    get_genotype, validate_genotype)
+from ddarts_mm.search_space import (SEARCH_SPACES, Edge, Gene, Genotype,
+                                    GenotypeError, get_genotype,
+                                    validate_genotype)
 from ddarts_mm.search_space.grow import grow_genotype, grow_indices
 
 
 def d_darts_genotype(num_cells: int, reductions=None) -> Genotype:
-    """One distinct gene per layer (gene k has k + 1 edges into node 2)."""
+    """One distinct gene per layer (gene k has k + 1 edges into node 2).
+
+    The edges of a gene are distinct (a repeated edge is refused).
+    """
     if reductions is None:
         reductions = [num_cells // 3, 2 * num_cells // 3]
-    genes = [Gene([Edge('sep_conv_3x3', 2, k % 2)] * (k + 1))
-             for k in range(num_cells)]
+    into_2 = [Edge(op, 2, src) for op in SEARCH_SPACES['S'] for src in (0, 1)]
+    genes = [Gene(into_2[:k + 1]) for k in range(num_cells)]
     return Genotype(genes, list(range(num_cells)), reductions, name='toy')
 
 

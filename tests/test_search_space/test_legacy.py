@@ -179,3 +179,36 @@ def test_errors_name_file_field_and_edge(tmp_path, text, expected):
 def test_missing_file():
     with pytest.raises(GenotypeError, match='no such legacy genotype file'):
         load_legacy_all('/nonexistent/genotype.txt')
+
+
+@pytest.mark.parametrize('text, expected', [
+    # each name is evaluated once: 2**60 edges would otherwise take forever
+    ('a0 = [("sep_conv_3x3", 2, 0)]\n' + ''.join(
+        f'a{i} = a{i - 1} + a{i - 1}\n' for i in range(1, 61)) +
+     'G = Genotype_nested(genes=[a60], reductions=[])\n', 'is too long'),
+    ('a0 = [("sep_conv_3x3", 2, 0)]\n' + ''.join(
+        f'a{i} = a{i - 1}\n' for i in range(1, 5000)) +
+     'G = Genotype_nested(genes=[a4999], reductions=[])\n',
+     'nested too deeply'),
+    ('G = Genotype_nested(genes=' + '[' * 300 + ']' * 300 + ', reductions=[])',
+     'not a legacy genotype file'),
+    ('G = Genotype_nested(genes=[[("sep_conv_3x3", 2, 0)]], reductions=[], '
+     'steps=1000000000)\n', 'field steps must be in 1..16'),
+    ('G = 1\x00\n', 'not a legacy genotype file'),
+])
+def test_hostile_text_is_refused_quickly(tmp_path, text, expected):
+    import time
+    path = tmp_path / 'hostile.txt'
+    path.write_text(text)
+    start = time.perf_counter()
+    with pytest.raises(GenotypeError, match='hostile.txt') as info:
+        load_legacy(path)
+    assert expected in str(info.value)
+    assert time.perf_counter() - start < 5.0
+
+
+def test_binary_file_names_the_file(tmp_path):
+    path = tmp_path / 'binary.txt'
+    path.write_bytes(b'\xff\xfe\x00\x81')
+    with pytest.raises(GenotypeError, match='binary.txt: not a UTF-8'):
+        load_legacy(path)

@@ -14,7 +14,9 @@ def test_search_spaces():
     assert len(SEARCH_SPACES['S']) == 7 and 'none' not in SEARCH_SPACES['S']
     assert SEARCH_SPACES['S_o'] == PRIMITIVES_S + PRIMITIVES_S_O_EXTRA
     assert len(SEARCH_SPACES['S_o']) == 12
-    assert set(OPS) == set(SEARCH_SPACES['S_o'])
+    # DARTS' space adds its zero op `none` (the DARTS baseline supernet)
+    assert SEARCH_SPACES['DARTS'] == ('none', ) + PRIMITIVES_S
+    assert set(OPS) == set(SEARCH_SPACES['S_o']) | {'none'}
 
 
 @pytest.mark.parametrize('affine', [True, False])
@@ -74,9 +76,54 @@ def test_ops_start_with_relu_not_in_place():
 
 
 def test_build_op_rejects_bad_input():
-    with pytest.raises(ValueError, match="unknown operation 'none'"):
-        build_op('none', CHANNELS)
+    with pytest.raises(ValueError, match="unknown operation 'zero'"):
+        build_op('zero', CHANNELS)
+    zero = build_op('none', CHANNELS, 2)
+    out = zero(torch.randn(2, CHANNELS, 7, 7))
+    assert out.shape == (2, CHANNELS, 4, 4) and not out.any()
     with pytest.raises(ValueError, match='stride must be 1 or 2'):
         build_op('sep_conv_3x3', CHANNELS, 3)
     with pytest.raises(ValueError, match='even number'):
         build_op('skip_connect', 7, 2)
+
+
+@pytest.mark.parametrize('affine', [True, False])
+def test_factorized_reduce_survives_fuse_conv_bn(affine):
+    """mmcv's fuse_conv_bn must not fold BN into conv_2 alone (issue 10)."""
+    from mmcv.cnn import fuse_conv_bn
+    torch.manual_seed(0)
+    op = FactorizedReduce(CHANNELS, 2 * CHANNELS, affine)
+    with torch.no_grad():
+        op.bn.running_mean.uniform_(-1, 1)
+        op.bn.running_var.uniform_(0.5, 2)
+        if affine:
+            op.bn.weight.uniform_(0.5, 2)
+            op.bn.bias.uniform_(-1, 1)
+    op.eval()
+    keys = set(op.state_dict())
+    assert keys >= {'conv_1.weight', 'conv_2.weight', 'bn.running_mean'}
+    x = torch.randn(2, CHANNELS, 16, 16)
+    with torch.no_grad():
+        expected = op(x)
+        fused = fuse_conv_bn(op)
+        torch.testing.assert_close(fused(x), expected)
+    assert set(fused.state_dict()) == keys
+
+
+def test_every_op_agrees_after_fuse_conv_bn():
+    from mmcv.cnn import fuse_conv_bn
+    torch.manual_seed(0)
+    for name in SEARCH_SPACES['S_o']:
+        for stride in (1, 2):
+            op = build_op(name, CHANNELS, stride)
+            for module in op.modules():
+                if isinstance(module, nn.BatchNorm2d):
+                    with torch.no_grad():
+                        module.running_mean.uniform_(-1, 1)
+                        module.running_var.uniform_(0.5, 2)
+            op.eval()
+            x = torch.randn(2, CHANNELS, 16, 16)
+            with torch.no_grad():
+                expected = op(x)
+                torch.testing.assert_close(fuse_conv_bn(op)(x), expected,
+                                           msg=f'{name} stride {stride}')

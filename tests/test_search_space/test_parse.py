@@ -145,3 +145,28 @@ def test_count_dominant_ops():
     assert counts['low'] == 2
     assert counts['high_pct'] == pytest.approx(50.0)
     assert counts['both_pct'] == pytest.approx(75.0)
+
+
+@pytest.mark.parametrize('change, expected', [
+    (dict(steps=10**9), 'field steps'),
+    (dict(steps='4'), 'field steps'),
+    (dict(sequence=[0] * 2000), 'field sequence'),
+    (dict(sequence=5), 'field sequence must be a list'),
+    (dict(alpha_names=[1]), 'field alpha_names'),
+    (dict(rows=[[2, 0]] * 1000), 'field rows'),
+    (dict(rows=[['2', 0]]), 'field rows'),
+    (dict(search_space=3), 'field search_space'),
+])
+def test_layout_from_checkpoint_data_is_bounded(change, expected):
+    """Layouts come from checkpoint files: bounded before any work."""
+    from ddarts_mm.search_space.parse import SearchLayout
+    data = dict(search_space='S', steps=2, reductions=[1], sequence=[0, 0],
+                alpha_names=['alpha_0'])
+    assert SearchLayout.from_dict(dict(data)).steps == 2
+    data.update(change)
+    with pytest.raises(ValueError, match=expected):
+        SearchLayout.from_dict(data)
+    with pytest.raises(ValueError, match='missing field'):
+        SearchLayout.from_dict(dict(search_space='S'))
+    with pytest.raises(ValueError, match='mapping'):
+        SearchLayout.from_dict([1, 2])

@@ -179,3 +179,35 @@ def test_info_detection_backbone_in_process(tmp_path, legacy, capsys):
     status, out, err = run_main(capsys, 'info', path, '--stem', 'detection',
                                 '--auxiliary')
     assert status == 2 and '--auxiliary applies to' in err
+
+
+def test_list_prints_every_zoo_genotype(capsys):
+    from ddarts_mm.search_space import zoo_names
+    status, out, _ = run_main(capsys, 'list')
+    assert status == 0
+    lines = out.strip().splitlines()
+    assert [line.split()[0] for line in lines] == zoo_names()
+    do2 = next(line for line in lines if line.startswith('DO-2-ResNet18 '))
+    assert '4 layers' in do2 and 'space S_o' in do2
+    status, out, _ = run_main(capsys, 'list', '--json')
+    rows = json.loads(out)
+    assert {row['name'] for row in rows} == set(zoo_names())
+    # every listed name is a GENOTYPE the other subcommands accept
+    assert all(get_genotype(row['name']).num_layers == row['layers']
+               for row in rows)
+
+
+def test_startup_stays_light():
+    """``validate`` imports neither torch nor mmengine (startup time)."""
+    code = ('import runpy, sys; sys.argv = ["genotype.py", "validate", '
+            '"DARTS_V2"]\n'
+            'try:\n'
+            f'    runpy.run_path({str(SCRIPT)!r}, run_name="__main__")\n'
+            'except SystemExit as e:\n'
+            '    assert e.code == 0\n'
+            "print([m for m in ('torch', 'mmengine', 'numpy') "
+            'if m in sys.modules])')
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == '[]'

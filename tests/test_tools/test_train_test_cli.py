@@ -77,6 +77,8 @@ def test_train_writes_checkpoint_and_logs(trained):
         log = f.read()
     assert f'Iter(train) [{ITERS}/{ITERS}]' in log
     assert 'loss_cls' in log and 'SafeCheckpointHook' in log
+    # InfiniteSampler: 2 iterations over 1 batch, no restart warning
+    assert 'Reach the end of the dataloader' not in log
 
 
 @pytest.mark.slow
@@ -141,12 +143,11 @@ def test_train_names_the_missing_cityscapes_path(tmp_path, capsys):
     missing = str(tmp_path / 'no_cityscapes') + '/'
     status = train([
         osp.join(REPO, MASK_RCNN), '--work-dir', str(tmp_path),
-        '--cfg-options', f'train_dataloader.dataset.dataset.data_root='
-        f'{missing}'
+        '--cfg-options', f'train_dataloader.dataset.data_root={missing}'
     ])
     assert status == 2
     line = _one_line_error(capsys.readouterr().err)
-    assert 'train_dataloader.dataset.dataset.data_root' in line
+    assert 'train_dataloader.dataset.data_root' in line
     assert missing in line
 
 
@@ -175,3 +176,121 @@ def test_test_names_the_missing_checkpoint(coco_root, tmp_path, capsys):
     ])
     assert status == 2
     assert missing in _one_line_error(capsys.readouterr().err)
+
+
+@pytest.mark.slow
+def test_test_with_tta(trained, coco_root, tmp_path):
+    """``--tta``: mmdet's flip TTA (DetTTAModel) on the trained RetinaNet."""
+    proc = run_tool(
+        'test.py', RETINANET, osp.join(trained, f'iter_{ITERS}.pth'),
+        '--work-dir', str(tmp_path), '--tta', '--cfg-options',
+        'model.test_cfg.score_thr=0.0', *coco_options(coco_root))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert 'coco/bbox_mAP' in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_training_logs_no_registry_scope_warning(trained):
+    logs = glob.glob(osp.join(trained, '*', '*.log'))
+    with open(logs[0]) as f:
+        assert 'Failed to search registry' not in f.read()
+
+
+# ------------------------------------------------------------- flags
+def _cfg(path: str):
+    from ddarts_mm.apis.run import load_config, train_parser
+    return load_config(train_parser().parse_args([osp.join(REPO, path)]))
+
+
+def test_tta_rewrites_detector_and_classifier_configs():
+    from mmengine.config import Config
+
+    from ddarts_mm.apis.run import ConfigError, _enable_tta
+    det = _cfg(RETINANET)
+    _enable_tta(det, RETINANET)
+    assert det.model.type == 'DetTTAModel'
+    assert det.model.module.type == 'RetinaNet'
+    aug = det.test_dataloader.dataset.pipeline[-1]
+    assert aug.type == 'TestTimeAug'
+    assert [t.prob for t in aug.transforms[0]] == [1.0, 0.0]
+    assert aug.transforms[1][0].type == 'PackDetInputs'
+    assert 'flip' in aug.transforms[1][0].meta_keys
+
+    cls = _cfg('configs/demo/classification_ddarts_digits.py')
+    pack = cls.test_dataloader.dataset.pipeline[-1]
+    _enable_tta(cls, 'c.py')
+    assert cls.model.type == 'mmpretrain.AverageClsScoreTTA'
+    assert cls.model.module.type == 'DDartsClassifier'
+    assert cls.test_dataloader.dataset.pipeline[-1].transforms[1] == [pack]
+
+    # a config's own tta_model / tta_pipeline win
+    own = Config(dict(default_scope='mmpretrain', model=dict(type='M'),
+                      tta_model=dict(type='MyTTA'), tta_pipeline=[dict(
+                          type='P')], test_dataloader=dict(dataset=dict(
+                              pipeline=[]))))
+    _enable_tta(own, 'c.py')
+    assert own.model.type == 'MyTTA'
+    assert own.test_dataloader.dataset.pipeline == [dict(type='P')]
+    with pytest.raises(ConfigError, match='default_scope'):
+        _enable_tta(_cfg('configs/demo/search_ddarts_digits.py'), 's.py')
+
+
+def test_every_shipped_config_passes_the_type_check():
+    """No false alarm of check_types on the configs of this repository."""
+    from ddarts_mm.apis.run import check_types
+    configs = sorted(glob.glob(osp.join(REPO, 'configs', '*', '*.py')))
+    assert len(configs) > 30
+    for path in configs:
+        if '_base_' in path:
+            continue
+        check_types(_cfg(osp.relpath(path, REPO)), path)
+
+
+def test_auto_scale_lr_scales_the_weights_of_a_search_only():
+    from unittest.mock import Mock
+
+    from ddarts_mm.apis.run import _scale_lr
+    cfg = _cfg('configs/search/ddarts_8cells_cifar10.py')
+    assert cfg.auto_scale_lr.base_batch_size == 72
+    runner = Mock(world_size=4, optim_wrapper=cfg.optim_wrapper,
+                  auto_scale_lr=cfg.auto_scale_lr)
+    _scale_lr(cfg, runner, 'search.py')
+    assert runner.auto_scale_lr is None  # mmengine's rule is not applied
+    scaled = runner.optim_wrapper
+    assert scaled.weights.optimizer.lr == pytest.approx(0.005 * 4)
+    assert scaled.arch.optimizer.lr == cfg.optim_wrapper.arch.optimizer.lr
+    assert cfg.optim_wrapper.weights.optimizer.lr == 0.005  # not mutated
+
+    dartopti = _cfg('configs/dartopti/dartopti_resnet18_cifar100.py')
+    assert dartopti.auto_scale_lr.base_batch_size == 72
+    det = _cfg(RETINANET)
+    runner = Mock(world_size=2, optim_wrapper=det.optim_wrapper)
+    _scale_lr(det, runner, RETINANET)
+    assert runner.auto_scale_lr == dict(base_batch_size=4, enable=True)
+    assert runner.optim_wrapper is det.optim_wrapper
+
+
+def test_slurm_scripts_call_srun_as_mmdet_does(tmp_path):
+    fake = tmp_path / 'srun'
+    fake.write_text('#!/usr/bin/env bash\nprintf "%s\\n" "$@" > '
+                    f'{tmp_path}/args\n')
+    fake.chmod(0o755)
+    env = dict(os.environ, PATH=f'{tmp_path}:{os.environ["PATH"]}', GPUS='16',
+               GPUS_PER_NODE='8', PYTHON='python3')
+    subprocess.run(['bash', 'tools/slurm_train.sh', 'part', 'job', 'c.py',
+                    'wd', '--amp', '--cfg-options', 'a=1'], cwd=REPO,
+                   env=env, check=True, capture_output=True)
+    args = (tmp_path / 'args').read_text().splitlines()
+    assert args[:8] == ['-p', 'part', '--job-name=job', '--gres=gpu:8',
+                        '--ntasks=16', '--ntasks-per-node=8',
+                        '--cpus-per-task=5', '--kill-on-bad-exit=1']
+    assert args[8:10] == ['python3', '-u']
+    assert args[10].endswith('tools/train.py')
+    assert args[11:] == ['c.py', '--work-dir=wd', '--launcher=slurm', '--amp',
+                         '--cfg-options', 'a=1']
+    subprocess.run(['bash', 'tools/slurm_test.sh', 'part', 'job', 'c.py',
+                    'm.pth', '--tta'], cwd=REPO, env=env, check=True,
+                   capture_output=True)
+    args = (tmp_path / 'args').read_text().splitlines()
+    assert args[10].endswith('tools/test.py')
+    assert args[11:] == ['c.py', 'm.pth', '--launcher=slurm', '--tta']

@@ -3,14 +3,16 @@
 # first trains the supernet weights (train_dataloader), the second the
 # architecture (arch_dataloader, read by BilevelSearchLoop); validation uses
 # the test split. Batch 72 per GPU (reference default; the paper reports
-# 128 on CIFAR).
+# 128 on CIFAR): the batch the search schedule's weights lr is for
+# (--auto-scale-lr). Normalisation: DARTS' CIFAR_MEAN / CIFAR_STD times 255,
+# the same in its search and training (and in cifar10_darts.py).
 dataset_type = 'mmpretrain.CIFAR10'
 data_root = 'data/cifar10'
 data_preprocessor = dict(
     type='mmpretrain.ClsDataPreprocessor',
     num_classes=10,
-    mean=[125.307, 122.961, 113.8575],
-    std=[51.5865, 50.847, 51.255],
+    mean=[125.307, 122.950, 113.865],
+    std=[62.993, 62.089, 66.705],
     to_rgb=False)
 
 train_pipeline = [
@@ -43,3 +45,4 @@ val_dataloader = dict(
 val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, ))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
+auto_scale_lr = dict(base_batch_size=72)

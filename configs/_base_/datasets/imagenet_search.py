@@ -1,6 +1,7 @@
 # ImageNet for a D-DARTS search (mmpretrain's ImageNet reading
 # data/imagenet): the train split halved by SplitDataset (weights / arch),
-# validation on the val split. Batch 96 per GPU (paper, Sec. 5.1).
+# validation on the val split. Batch 96 per GPU (paper, Sec. 5.1), the batch
+# the search schedule's weights lr is used with (--auto-scale-lr).
 dataset_type = 'mmpretrain.ImageNet'
 data_root = 'data/imagenet'
 data_preprocessor = dict(
@@ -46,3 +47,4 @@ val_dataloader = dict(
 val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, 5))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
+auto_scale_lr = dict(base_batch_size=96)

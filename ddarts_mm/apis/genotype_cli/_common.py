@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Optional, Union
 
-from ddarts_mm.search_space.genotype import Genotype
+from ddarts_mm.search_space.genotype import MAX_LAYERS, Genotype
 from ddarts_mm.search_space.legacy import load_legacy
 from ddarts_mm.search_space.zoo import get_genotype
 
@@ -30,6 +30,12 @@ def load_genotype(spec: Union[str, os.PathLike],
         raise ValueError(f'--name picks a genotype in a legacy .txt/.py file; '
                          f'{spec} is not one')
     return get_genotype(str(spec))
+
+
+def check_layers(layers: int) -> None:
+    """Bound ``--layers`` (a grown network) as genotypes are bounded."""
+    if not 1 <= layers <= MAX_LAYERS:
+        raise ValueError(f'--layers must be in 1..{MAX_LAYERS}, got {layers}')
 
 
 def describe(genotype: Genotype) -> str:

@@ -1,7 +1,9 @@
 """``derive``: parse the alphas of a search checkpoint into a genotype.
 
 The checkpoint is read with ``torch.load(weights_only=True)`` (checkpoints
-of our searches are, thanks to ``SafeCheckpointHook``). The supernet layout
+of our searches are, thanks to ``SafeCheckpointHook``); a file that is not
+a complete, safe checkpoint, or whose layout or alphas do not fit, stops
+with one line naming it (exit status 2). The supernet layout
 (alpha names and their ``state_dict`` keys, rows, steps, reductions,
 sequence, search space) comes from the checkpoint's
 ``meta['ddarts_search_layout']``, written by ``GenotypeHook``. A checkpoint
@@ -36,23 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_checkpoint(path: str) -> dict:
-    import pickle
-
-    import torch
-    try:
-        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-    except FileNotFoundError:
-        raise
-    except (pickle.UnpicklingError, RuntimeError) as err:
-        first = str(err).strip().splitlines()[0] if str(err) else ''
-        raise ValueError(
-            f'{path}: cannot be read with torch.load(weights_only=True) '
-            f'({first}); search checkpoints written with SafeCheckpointHook '
-            'can') from None
-    if not isinstance(checkpoint, dict):
-        raise ValueError(f'{path}: not a checkpoint (a dict), got '
-                         f'{type(checkpoint).__name__}')
-    return checkpoint
+    from ddarts_mm.utils.checkpoint_check import load_checkpoint_safely
+    return load_checkpoint_safely(path, field='CHECKPOINT')
 
 
 def _layout_from_config(config: str):
@@ -91,11 +78,21 @@ def derive_genotype(checkpoint_path: str, method: str = 'sparse',
     """
     from ddarts_mm.engine.hooks.genotype_hook import LAYOUT_META_KEY
     from ddarts_mm.search_space.parse import SearchLayout, parse_genotype
+    import torch
     checkpoint = _load_checkpoint(checkpoint_path)
     state_dict = checkpoint.get('state_dict', checkpoint)
-    layout_data = (checkpoint.get('meta') or {}).get(LAYOUT_META_KEY)
+    if not isinstance(state_dict, dict):
+        raise ValueError(f'{checkpoint_path}: field state_dict is not a '
+                         'mapping')
+    meta = checkpoint.get('meta') or {}
+    layout_data = (meta.get(LAYOUT_META_KEY) if isinstance(meta, dict) else
+                   None)
     if layout_data is not None:
-        layout = SearchLayout.from_dict(dict(layout_data))
+        try:
+            layout = SearchLayout.from_dict(layout_data)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f'{checkpoint_path}: field meta.'
+                             f'{LAYOUT_META_KEY}: {err}') from None
     elif config is not None:
         layout = _layout_from_config(config)
     else:
@@ -108,8 +105,15 @@ def derive_genotype(checkpoint_path: str, method: str = 'sparse',
     if missing:
         raise ValueError(f'{checkpoint_path}: state_dict has no alpha '
                          f'{missing}')
-    genotype = parse_genotype([state_dict[key] for key in keys], layout,
-                              method, threshold)
+    alphas = [state_dict[key] for key in keys]
+    for key, alpha in zip(keys, alphas):
+        if not isinstance(alpha, torch.Tensor) or not alpha.is_floating_point():
+            raise ValueError(f'{checkpoint_path}: field state_dict.{key} is '
+                             'not a floating-point tensor')
+    try:
+        genotype = parse_genotype(alphas, layout, method, threshold)
+    except ValueError as err:
+        raise ValueError(f'{checkpoint_path}: {err}') from None
     if name is not None:
         genotype.name = name
     return genotype

@@ -4,7 +4,7 @@ import argparse
 from ddarts_mm.search_space.grow import grow_genotype
 
 from . import Subcommand
-from ._common import describe, load_genotype
+from ._common import check_layers, describe, load_genotype
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.out and not args.json:
         raise ValueError('grow: give -o OUT and/or --json')
+    check_layers(args.layers)
     genotype = grow_genotype(load_genotype(args.genotype), args.layers)
     if args.out:
         genotype.save(args.out)

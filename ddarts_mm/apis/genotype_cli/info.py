@@ -3,16 +3,25 @@
 Parameters and FLOPs are those of the evaluation network: for the 'cifar'
 and 'imagenet' stems a :class:`DDartsClassifier` (``DDartsNet``, global
 average pool, linear layer and, with ``--auxiliary``, DARTS' auxiliary
-head); for the 'detection' stem the ``DDartsNet`` backbone alone. FLOPs are
-counted by mmengine's ``FlopAnalyzer`` (one fused multiply-add = one flop)
-in eval mode, where the auxiliary head does not run; ``params`` includes the
-auxiliary head, ``params_no_aux`` does not (DARTS, P-DARTS and PC-DARTS
-report the latter, FairDARTS the former).
+head); for the 'detection' stem the ``DDartsNet`` backbone alone at
+800x1333, or, with ``--num-classes``, the classifier at 224x224: the
+D-DARTS authors' ImageNet network, whose stem is our detection stem (the
+paper's Table 3). ``--input-size`` sets another size.
+
+FLOPs are counted by mmengine's ``FlopAnalyzer`` in eval mode (where the
+auxiliary head does not run): one fused multiply-add of a convolution or
+linear layer is one flop, and BN counts its elements. The D-DARTS paper
+counts with ``thop.profile`` (the authors' ``train.py``), which also counts
+multiply-adds but adds BN (2 per element), pooling and the classifier's
+bias differently, so its figures are a few percent higher (DO-2-ResNet50:
+10029M by thop, 9874M here). ``params`` includes the auxiliary head,
+``params_no_aux`` does not (DARTS, P-DARTS and PC-DARTS report the latter,
+FairDARTS the former); thop counts ``params`` the same way.
 """
 import argparse
 import warnings
 from collections import Counter
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ddarts_mm.search_space.genotype import Genotype
 from ddarts_mm.search_space.grow import grow_genotype
@@ -46,7 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='grow the genotype to this many layers '
                         '(Algorithm 1); default: its own')
     parser.add_argument('--num-classes', type=int,
-                        help='classes (default: 10 cifar, 1000 imagenet)')
+                        help='classes (default: 10 cifar, 1000 imagenet; '
+                        'with the detection stem, counts the classifier at '
+                        '224x224 instead of the backbone at 800x1333)')
+    parser.add_argument('--input-size', type=int, nargs='+', metavar='SIZE',
+                        help='input H [W] (default: 32 cifar, 224 imagenet '
+                        'and detection with --num-classes, 800 1333 '
+                        'detection backbone)')
     parser.add_argument('--auxiliary', action='store_true',
                         help="add DARTS' auxiliary head (counted in params, "
                         'not in params_no_aux)')
@@ -84,16 +99,35 @@ def layout_info(genotype: Genotype) -> Dict[str, Any]:
         op_counts=[dict(Counter(gene.ops())) for gene in genotype.genes])
 
 
-def network_info(genotype: Genotype, stem: str, init_channels: int,
-                 num_classes: int, auxiliary: bool) -> Dict[str, Any]:
-    """Parameters and FLOPs of the evaluation network."""
+def network_info(genotype: Genotype,
+                 stem: str,
+                 init_channels: int,
+                 num_classes: int,
+                 auxiliary: bool,
+                 input_size: Optional[Sequence[int]] = None) -> Dict[str, Any]:
+    """Parameters and FLOPs of the evaluation network.
+
+    Args:
+        genotype (Genotype): The genotype.
+        stem (str): A key of :data:`STEM_DEFAULTS`.
+        init_channels (int): Channels ``C``.
+        num_classes (int): Classes; 0 with the detection stem counts the
+            backbone alone.
+        auxiliary (bool): Add the auxiliary head.
+        input_size (Sequence[int], optional): ``(H, W)`` or ``(S,)``.
+            Defaults to None (the stem's size; 224x224 for a detection-stem
+            classifier).
+
+    Returns:
+        dict: ``params``, ``params_no_aux``, ``flops`` and the settings.
+    """
     import torch
     from mmengine.analysis import FlopAnalyzer
 
     from ddarts_mm.models.backbones import DDartsNet
 
-    size = STEM_DEFAULTS[stem][0]
-    if stem == 'detection':
+    size = _input_size(stem, num_classes, input_size)
+    if stem == 'detection' and not num_classes:
         if auxiliary:
             raise ValueError('--auxiliary applies to the cifar and imagenet '
                              'stems (classification), not to detection')
@@ -121,12 +155,26 @@ def network_info(genotype: Genotype, stem: str, init_channels: int,
     return dict(
         stem=stem,
         init_channels=init_channels,
-        num_classes=num_classes if stem != 'detection' else None,
+        num_classes=num_classes or None,
         auxiliary=auxiliary,
         input_shape=[1, 3, *size],
         params=params,
         params_no_aux=params - aux_params,
         flops=flops)
+
+
+def _input_size(stem: str, num_classes: int,
+                input_size: Optional[Sequence[int]]) -> Tuple[int, int]:
+    """``(H, W)`` of the input the network is counted at."""
+    if input_size is None:
+        if stem == 'detection' and num_classes:
+            return (224, 224)
+        return STEM_DEFAULTS[stem][0]
+    sizes = list(input_size)
+    if len(sizes) not in (1, 2) or min(sizes) < 1:
+        raise ValueError('--input-size takes one or two positive integers '
+                         f'(H [W]), got {sizes}')
+    return (sizes[0], sizes[-1])
 
 
 def _classifier(genotype: Genotype, stem: str, init_channels: int,
@@ -139,7 +187,8 @@ def _classifier(genotype: Genotype, stem: str, init_channels: int,
     except ImportError as err:  # mmpretrain missing
         raise ValueError(f'info needs mmpretrain for the {stem} classifier '
                          f'({err})') from None
-    aux_head = dict(type='DartsAuxHead', arch=stem) if auxiliary else None
+    arch = 'ddarts_imagenet' if stem == 'detection' else stem
+    aux_head = dict(type='DartsAuxHead', arch=arch) if auxiliary else None
     return DDartsClassifier(
         backbone=DDartsNet(genotype, init_channels, stem=stem),
         neck=dict(type='GlobalAveragePooling'),
@@ -172,7 +221,7 @@ def _print_text(info: Dict[str, Any], genotype: Genotype) -> None:
           f'without auxiliary head {info["params_no_aux"]:,} '
           f'({info["params_no_aux"] / 1e6:.2f}M)')
     print(f'flops        {info["flops"]:,} ({info["flops"] / 1e6:.1f}M '
-          'multiply-adds, mmengine FlopAnalyzer)')
+          'multiply-adds, mmengine FlopAnalyzer; the paper counts with thop)')
 
 
 def run(args: argparse.Namespace) -> int:
@@ -187,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
     info = layout_info(genotype)
     info.update(search_space_info(genotype))
     info.update(network_info(genotype, args.stem, init_channels, num_classes,
-                             args.auxiliary))
+                             args.auxiliary, args.input_size))
     if args.json:
         print_json(info)
     else:

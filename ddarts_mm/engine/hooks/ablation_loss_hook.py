@@ -15,15 +15,16 @@ class AblationLossHook(Hook):
 
     Before every training iteration it sets ``model.compute_ablation``
     (True every ``interval`` iterations) and ``model.ablation_weight_scale``
-    (the factor applied to ``w_ab`` in Eq. 8). After an iteration in which
-    the supernet computed the ablation (``model.last_ablation`` is not
-    None), it logs, for every cell (alpha set) ``i``, the marginal
-    contribution ``M_i`` (Eq. 6) and ``L_AB^i`` (Eq. 7), plus their mean
-    ``m`` and the full-network loss: message-hub scalars
-    ``train/ablation/M_{i}``, ``train/ablation/L_AB_{i}``,
-    ``train/ablation/m`` and ``train/ablation/full_loss`` (printed by the
-    logger hook), and the same values sent to the visualizer at every
-    computation.
+    (the factor applied to ``w_ab`` in Eq. 8). After an iteration with an
+    architecture step it logs, for every cell (alpha set) ``i``, the norm
+    of its alpha gradient (the scale of its step, ``ablation/grad_norm_{i}``)
+    and, when the supernet computed the ablation (``model.last_ablation``),
+    the marginal contribution ``M_i`` (Eq. 6, ``ablation/M_{i}``) and
+    ``L_AB^i`` (Eq. 7, ``ablation/L_AB_{i}``): these per-cell values go to
+    the visualizer only (``vis_data/scalars.json``, TensorBoard, ...), so
+    console lines stay short; the message hub (and so the console) gets
+    ``train/ablation/m`` (the mean ``m``), ``train/ablation/full_loss`` and
+    ``train/ablation/max_grad_norm``.
 
     Args:
         interval (int): Compute the ablation every ``interval`` training
@@ -76,13 +77,24 @@ class AblationLossHook(Hook):
     def after_train_iter(self, runner, batch_idx: int,
                          data_batch: DATA_BATCH = None,
                          outputs: Optional[dict] = None) -> None:
-        result = getattr(self._supernet(runner), 'last_ablation', None)
-        if result is None:
+        model = self._supernet(runner)
+        norms = getattr(model, 'last_arch_grad_norms', None)
+        result = getattr(model, 'last_ablation', None)
+        if norms is None and result is None:
             return
-        scalars = self.ablation_scalars(result)
-        scalars['ablation/w_ab_scale'] = self._supernet(
-            runner).ablation_weight_scale
-        for key, value in scalars.items():
+        scalars, console = {}, {}
+        if norms is not None:
+            model.last_arch_grad_norms = None
+            values = [float(v) for v in norms.tolist()]
+            scalars.update({f'ablation/grad_norm_{i}': v
+                            for i, v in enumerate(values)})
+            console['ablation/max_grad_norm'] = max(values)
+        if result is not None:
+            scalars.update(self.ablation_scalars(result))
+            scalars['ablation/w_ab_scale'] = model.ablation_weight_scale
+            console['ablation/m'] = scalars['ablation/m']
+            console['ablation/full_loss'] = scalars['ablation/full_loss']
+        for key, value in console.items():
             runner.message_hub.update_scalar(f'train/{key}', value)
         if self.log_to_visualizer:
             runner.visualizer.add_scalars(scalars, step=runner.iter + 1)

@@ -9,15 +9,32 @@ is saved readable by the safe loader: before saving, the message hub's
 state becomes plain lists and dicts; after loading, it is rebuilt. Weights
 from elsewhere (``load_from``, ``Pretrained``) load with ``weights_only=True``
 as well, so a checkpoint that hides code fails to load instead of running it.
+
+Checkpoints are also written atomically: the hook points every
+``CheckpointHook`` that writes to local disk at the file backend
+:class:`AtomicLocalBackend`, which writes a temporary file in the same
+folder and renames it (``os.replace``) over the target. A run killed while
+it writes a checkpoint (SIGKILL, out of memory, power) leaves the previous
+checkpoints and ``last_checkpoint`` (written by mmengine after the save)
+intact, plus at most a ``.NAME.*.tmp`` file, so ``--resume`` continues from
+the last complete checkpoint.
 """
-from typing import Any
+import os
+import os.path as osp
+import tempfile
+from pathlib import Path
+from typing import Any, Union
 
 import numpy as np
 import torch
-from mmengine.hooks import Hook
+from mmengine.fileio import LocalBackend, register_backend
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import HistoryBuffer
 
 from ddarts_mm.registry import HOOKS
+
+#: Name of :class:`AtomicLocalBackend` in mmengine's file backends.
+ATOMIC_BACKEND = 'ddarts_mm_atomic_local'
 
 _BUFFER_TAG = '__history_buffer__'
 _ARRAY_TAG = '__ndarray__'
@@ -60,16 +77,78 @@ def from_plain(value: Any) -> Any:
     return value
 
 
+def atomic_write_bytes(data: bytes, path: Union[str, Path]) -> None:
+    """Write ``data`` to ``path`` through a synced temporary file and a rename.
+
+    Args:
+        data (bytes): The content.
+        path (str | Path): The target; its folder is created.
+    """
+    path = os.fspath(path)
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.',
+                               suffix='.tmp', dir=folder)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@register_backend(ATOMIC_BACKEND)
+class AtomicLocalBackend(LocalBackend):
+    """mmengine's local file backend whose writes are atomic."""
+
+    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
+        atomic_write_bytes(obj, filepath)
+
+    def put_text(self, obj: str, filepath: Union[str, Path],
+                 encoding: str = 'utf-8') -> None:
+        atomic_write_bytes(obj.encode(encoding), filepath)
+
+
+def use_atomic_backend(hook: CheckpointHook) -> bool:
+    """Point a ``CheckpointHook`` that writes to local disk at
+    :class:`AtomicLocalBackend`; returns whether it did."""
+    args = dict(hook.backend_args or {})
+    if hook.file_client_args is not None or args.get('backend', 'local') not in (
+            'local', ATOMIC_BACKEND):
+        return False
+    out_dir = str(hook.out_dir or '')
+    if '://' in out_dir:  # s3://, petrel://...: not a local folder
+        return False
+    args['backend'] = ATOMIC_BACKEND
+    hook.backend_args = args
+    return True
+
+
 @HOOKS.register_module()
 class SafeCheckpointHook(Hook):
-    """Save checkpoints that ``torch.load(weights_only=True)`` can read.
+    """Save checkpoints that ``torch.load(weights_only=True)`` can read,
+    and write them atomically.
 
     Put it in ``custom_hooks`` (``tools/train.py`` adds it when missing).
+    Before training it switches the runner's ``CheckpointHook`` to
+    :class:`AtomicLocalBackend` when that hook writes to local disk (other
+    backends are left alone).
     """
 
     # Runs first: after loading, other hooks see the rebuilt objects. Hooks
-    # that run after it on save must store plain data (ours do).
+    # that run after it on save must store plain data (ours do). Its
+    # before_train also runs before CheckpointHook's, which builds the file
+    # backend from ``backend_args``.
     priority = 'VERY_HIGH'
+
+    def before_train(self, runner) -> None:
+        for hook in runner.hooks:
+            if isinstance(hook, CheckpointHook):
+                use_atomic_backend(hook)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         for key in list(checkpoint):

@@ -11,6 +11,10 @@ from ddarts_mm.engine.optimizers import expand_param_scheduler_cfg
 from ddarts_mm.registry import LOOPS
 
 
+#: The architecture loader's sampler seed is the run's seed plus this.
+ARCH_SEED_OFFSET = 1
+
+
 def set_sampler_epoch(dataloader: DataLoader, epoch: int) -> None:
     """Call ``set_epoch`` on the (batch) sampler of ``dataloader`` if any."""
     sampler = getattr(dataloader, 'sampler', None)
@@ -99,8 +103,11 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
         if isinstance(arch_dataloader, dict):
             diff_rank_seed = runner._randomness_cfg.get(
                 'diff_rank_seed', False)
+            # A seed of its own: with the weights loader's seed and equal
+            # lengths both samplers would draw the same permutation each
+            # epoch, pairing weight and arch batches the same way forever.
             arch_dataloader = runner.build_dataloader(
-                arch_dataloader, seed=runner.seed,
+                arch_dataloader, seed=runner.seed + ARCH_SEED_OFFSET,
                 diff_rank_seed=diff_rank_seed)
         self.arch_dataloader = arch_dataloader
         self._expand_param_schedulers()

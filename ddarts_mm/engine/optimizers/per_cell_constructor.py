@@ -205,3 +205,36 @@ def expand_param_scheduler_cfg(
         expanded[name] = copy.deepcopy(
             param_scheduler.get(name, param_scheduler.get(ARCH_KEY)))
     return expanded
+
+
+def scale_weights_lr(optim_wrapper_cfg: dict, ratio: float) -> dict:
+    """``--auto-scale-lr`` for a search: scale the weights' lr only.
+
+    mmengine's ``Runner.scale_lr`` multiplies the learning rate of every
+    wrapper of an ``OptimWrapperDict`` by ``real batch / base batch`` (the
+    linear scaling rule). That rule is derived for SGD, where the update is
+    proportional to the summed gradient, so it is kept for the operation
+    weights. The alphas' optimizers are Adam: its step is normalised by the
+    gradient's running RMS and is about ``lr`` whatever the batch, so a
+    larger batch does not call for a proportionally larger step (the rule
+    derived for Adam is a square root, with changed betas); and a D-DARTS
+    alpha is pushed to saturate its sigmoid by the zero-one loss, so a
+    larger step mainly makes the parsing decisions earlier. The alphas'
+    rates therefore stay as configured (set them with ``arch`` /
+    ``arch_overrides`` when the batch changes much).
+
+    Args:
+        optim_wrapper_cfg (dict): The ``optim_wrapper`` config of a search
+            (``constructor='PerCellOptimWrapperConstructor'``).
+        ratio (float): Real batch size over ``auto_scale_lr.base_batch_size``.
+
+    Returns:
+        dict: A copy with ``weights.optimizer.lr`` multiplied by ``ratio``.
+    """
+    scaled = copy.deepcopy(optim_wrapper_cfg)
+    optimizer = (scaled.get(WEIGHTS_KEY) or {}).get('optimizer') or {}
+    if 'lr' not in optimizer:
+        raise ValueError(f'optim_wrapper.{WEIGHTS_KEY}.optimizer.lr is '
+                         'missing; --auto-scale-lr has nothing to scale')
+    optimizer['lr'] = optimizer['lr'] * ratio
+    return scaled

@@ -102,6 +102,14 @@ class DDartsNet(BaseModule):
             attribute ``drop_path_prob`` from 0 to it. Defaults to 0.
         with_cp (bool): Checkpoint each cell in training to save memory.
             Defaults to False.
+        layout (str): 'ddarts' builds the genotype as this package reads
+            it (``layers`` grows it with Algorithm 1); 'authors' builds the
+            network the D-DARTS reference code builds from it (their
+            growth, reductions and ``DCOCell`` node order:
+            :func:`~ddarts_mm.models.backbones.authors_layout.authors_genotype`),
+            which checkpoints converted from theirs need. The two agree for
+            every zoo genotype at its own number of layers except the
+            DARTOpti ``Xception`` encoding. Defaults to 'ddarts'.
         init_cfg (dict | list[dict], optional): mmengine init config, e.g.
             ``dict(type='Pretrained', checkpoint=..., prefix='backbone.')``.
             Defaults to None.
@@ -132,11 +140,18 @@ class DDartsNet(BaseModule):
                  norm_eval: bool = False,
                  drop_path_rate: float = 0.0,
                  with_cp: bool = False,
+                 layout: str = 'ddarts',
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         genotype = get_genotype(genotype)
         validate_genotype(genotype, genotype.name or '<genotype>')
-        if layers is not None and layers != genotype.num_layers:
+        if layout not in ('ddarts', 'authors'):
+            raise ValueError("layout must be 'ddarts' or 'authors', got "
+                             f'{layout!r}')
+        if layout == 'authors':
+            from .authors_layout import authors_genotype
+            genotype = authors_genotype(genotype, layers)
+        elif layers is not None and layers != genotype.num_layers:
             if layers < 1:
                 raise ValueError(f'layers must be >= 1, got {layers}')
             from ddarts_mm.search_space.grow import grow_genotype
@@ -148,6 +163,7 @@ class DDartsNet(BaseModule):
             raise ValueError(f'drop_path_rate must be in [0, 1), got '
                              f'{drop_path_rate}')
         self.genotype: Genotype = genotype
+        self.layout = layout
         self.init_channels = init_channels
         self.stages: List[List[int]] = genotype.stages()
         self.out_indices = self._check_out_indices(out_indices)
@@ -273,13 +289,16 @@ class DDartsNet(BaseModule):
 
         mmengine's ``Pretrained`` raises a bare ``AssertionError`` when no key
         has the prefix; :func:`load_pretrained` names the file, the prefix
-        and the keys (and loads with ``weights_only=True``).
+        and the keys (and loads with ``weights_only=True``). Every weight of
+        the network must be in the file unless the init config says
+        ``strict=False`` (a partial load, e.g. a stem of another shape).
         """
         cfg = self.init_cfg
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
             from ddarts_mm.models.utils import load_pretrained
             load_pretrained(self, cfg['checkpoint'], cfg.get('prefix'),
-                            cfg.get('map_location', 'cpu'))
+                            cfg.get('map_location', 'cpu'),
+                            strict=cfg.get('strict', True))
             self._is_init = True
         else:
             super().init_weights()

@@ -18,7 +18,8 @@ class DartsAuxHead(ClsHead):
 
     ReLU, AvgPool 5 (stride 3 for 'cifar', 2 for 'imagenet'; padding not
     counted), conv1x1 ``in -> 128``, BN, ReLU, conv2x2 ``128 -> 768``, BN
-    ('cifar' only: DARTS' ImageNet head has none), ReLU, linear
+    ('cifar' and 'ddarts_imagenet': DARTS' ImageNet head has none, the
+    D-DARTS authors' ``AuxiliaryHeadImageNet`` has one), ReLU, linear
     ``768 -> num_classes``. DARTS feeds it 8x8 (CIFAR) or 7x7 (ImageNet)
     maps, which the convolutions reduce to 1x1; larger maps are averaged to
     1x1 before the linear layer (no parameters, no change at those sizes).
@@ -28,7 +29,8 @@ class DartsAuxHead(ClsHead):
     Args:
         num_classes (int): Number of categories.
         in_channels (int): Channels of the cell output it reads.
-        arch (str | dict): 'cifar', 'imagenet' or a dict with
+        arch (str | dict): 'cifar', 'imagenet', 'ddarts_imagenet' or a
+            dict with
             ``pool_stride`` (int) and ``final_norm`` (bool). Defaults to
             'cifar'.
         norm_cfg (dict): Norm layer config. Defaults to ``dict(type='BN')``.
@@ -40,6 +42,7 @@ class DartsAuxHead(ClsHead):
     arch_settings: Dict[str, dict] = {
         'cifar': dict(pool_stride=3, final_norm=True),
         'imagenet': dict(pool_stride=2, final_norm=False),
+        'ddarts_imagenet': dict(pool_stride=2, final_norm=True),
     }
 
     def __init__(self,

@@ -7,10 +7,13 @@ For alpha set ``i`` (a cell, or a DARTOpti gene shared by several cells):
 - FairDARTS loss ``L_F^i = L_CE + w01 * L_01^i`` (Eq. 4);
 - marginal contributions ``M_i = L - L_-i`` (Eq. 6), ``L`` the CE of the
   full supernet and ``L_-i`` the CE with set ``i`` deactivated;
-- ablation loss ``L_AB^i = (M_i - m) / |m|`` with ``m = mean_k M_k``, 0 when
-  ``|m| < eps`` (Eq. 7 as DESIGN.md corrects it: dividing by ``|m|`` makes
-  minimising it push cell ``i`` to help more than the average cell whatever
-  the sign of ``m``);
+- ablation loss ``L_AB^i = (M_i - m) / v`` with ``m = mean_k M_k`` (Eq. 7):
+  the paper's ``v = |m|`` (DESIGN.md's correction of the signed ``m``: so
+  minimising it pushes cell ``i`` to help more than the average cell
+  whatever the sign of ``m``), 0 when ``|m| < eps``; or a denominator that
+  cannot vanish (:func:`ablation_scale`: ``max(|m|, tau L)``, or a running
+  mean of ``|m|`` floored at ``tau L``), since ``m`` is near 0 whenever the
+  cells' contributions balance (always at the start of a search);
 - total loss ``L_T^i = L_F^i + w_ab * L_AB^i`` (Eq. 8).
 
 :func:`ablation_gradient_coefficients` gives the exact gradient of Eq. 8
@@ -18,6 +21,7 @@ from two gradients only (see its docstring); :func:`reference_ablation_loss`
 is the authors' code's version of Eq. 7, for comparison.
 """
 from dataclasses import dataclass
+from typing import Optional
 
 import torch
 
@@ -69,27 +73,6 @@ def marginal_contributions(full_loss: torch.Tensor,
     return full_loss - ablated_losses
 
 
-def ablation_loss(marginal: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
-    """Ablation loss of each alpha set (Eq. 7, corrected; differentiable).
-
-    ``L_AB^i = (M_i - m) / |m|`` with ``m = mean(M)``, and 0 for every set
-    when ``|m| < eps``.
-
-    Args:
-        marginal (Tensor): ``(n,)`` marginal contributions ``M``.
-        eps (float): Threshold under which ``m`` counts as zero.
-            Defaults to 1e-8.
-
-    Returns:
-        Tensor: ``(n,)`` ablation losses (they sum to 0).
-    """
-    mean = marginal.mean()
-    scale = mean.abs()
-    deviation = marginal - mean
-    safe = deviation / scale.clamp_min(eps)
-    return torch.where(scale < eps, torch.zeros_like(safe), safe)
-
-
 def reference_ablation_loss(marginal: torch.Tensor,
                             eps: float = 1e-8) -> torch.Tensor:
     """Eq. 7 as the D-DARTS authors' code computes it (for comparison).
@@ -130,6 +113,114 @@ def total_loss(fair_loss: torch.Tensor, ablation: torch.Tensor,
     return fair_loss + ablation_weight * ablation
 
 
+#: Denominators of Eq. 7 (see :func:`ablation_scale`).
+NORMALIZERS = ('mean', 'clamped', 'running')
+
+
+@dataclass
+class AblationScale:
+    """The denominator ``v`` of Eq. 7 and its first-order dependence.
+
+    ``dv = d_full * dL + d_sum * dS`` with ``S = sum_k L_-k`` (both
+    factors 0 for a detached scale).
+
+    Args:
+        value (Tensor): Scalar ``v > 0``.
+        d_full (Tensor): Scalar ``dv/dL``.
+        d_sum (Tensor): Scalar ``dv/dS``.
+        vanished (Tensor): Scalar bool, True where ``L_AB`` is defined as 0
+            (``normalizer='mean'`` with ``|m| < eps``).
+    """
+    value: torch.Tensor
+    d_full: torch.Tensor
+    d_sum: torch.Tensor
+    vanished: torch.Tensor
+
+
+def ablation_scale(full_loss: torch.Tensor,
+                   ablated_losses: torch.Tensor,
+                   normalizer: str = 'clamped',
+                   tau: float = 0.1,
+                   running_abs_mean: Optional[torch.Tensor] = None,
+                   eps: float = 1e-8) -> AblationScale:
+    """The denominator of Eq. 7: ``L_AB^i = D_i / v``, ``D_i = M_i - m``.
+
+    - ``'mean'``: ``v = |m|`` (the paper's Eq. 7 with DESIGN.md's ``|.|``);
+      it vanishes whenever the cells' contributions balance, and ``L_AB``
+      and its gradient (``~ D_i / m^2``) explode; ``L_AB = 0`` when
+      ``|m| < eps``.
+    - ``'clamped'``: ``v = max(|m|, tau * L)``: ``|m|`` where it is large,
+      else a fixed fraction of the full loss; never below ``tau * L``.
+    - ``'running'``: ``v = max(r, tau * L)`` with ``r`` a running mean of
+      ``|m|`` over the search steps (kept by the caller, no gradient).
+
+    Args:
+        full_loss (Tensor): Scalar ``L``.
+        ablated_losses (Tensor): ``(n,)`` ``L_-i``.
+        normalizer (str): One of :data:`NORMALIZERS`. Defaults to
+            'clamped'.
+        tau (float): Floor of ``v`` as a fraction of ``L`` ('clamped',
+            'running'). Defaults to 0.1.
+        running_abs_mean (Tensor, optional): ``r`` ('running'; required).
+        eps (float): Smallest ``v``. Defaults to 1e-8.
+
+    Returns:
+        AblationScale: ``v`` and ``dv/dL``, ``dv/dS``.
+    """
+    if normalizer not in NORMALIZERS:
+        raise ValueError(f'ablation normalizer must be one of {NORMALIZERS}, '
+                         f'got {normalizer!r}')
+    n = ablated_losses.numel()
+    mean = marginal_contributions(full_loss, ablated_losses).mean()
+    sign = torch.sign(mean)
+    zero = torch.zeros_like(mean)
+    floor = tau * full_loss
+    if normalizer == 'mean':
+        vanished = mean.abs() < eps
+        return AblationScale(mean.abs().clamp_min(eps), sign, -sign / n,
+                             vanished)
+    if normalizer == 'clamped':
+        use_mean = mean.abs() >= floor
+        return AblationScale(
+            torch.maximum(mean.abs(), floor).clamp_min(eps),
+            torch.where(use_mean, sign, zero + tau),
+            torch.where(use_mean, -sign / n, zero),
+            torch.zeros_like(use_mean))
+    if running_abs_mean is None:
+        raise ValueError("normalizer='running' needs running_abs_mean")
+    running = running_abs_mean.detach().to(floor)
+    use_running = running >= floor
+    return AblationScale(
+        torch.maximum(running, floor).clamp_min(eps),
+        torch.where(use_running, zero, zero + tau), zero,
+        torch.zeros_like(use_running))
+
+
+def ablation_loss(marginal: torch.Tensor,
+                  eps: float = 1e-8,
+                  scale: Optional[AblationScale] = None) -> torch.Tensor:
+    """Ablation loss of each set (Eq. 7): ``L_AB^i = (M_i - m) / v``.
+
+    Args:
+        marginal (Tensor): ``(n,)`` marginal contributions ``M`` (Eq. 6).
+        eps (float): With ``scale=None``: ``v = |m|`` (the paper's
+            normaliser), and ``L_AB = 0`` when ``|m| < eps``.
+            Defaults to 1e-8.
+        scale (AblationScale, optional): The denominator from
+            :func:`ablation_scale`. Defaults to None.
+
+    Returns:
+        Tensor: ``(n,)`` ablation losses (they sum to 0; all 0 where the
+        scale vanished).
+    """
+    if scale is None:
+        mean = marginal.mean()
+        scale = AblationScale(mean.abs().clamp_min(eps), mean, mean,
+                              mean.abs() < eps)
+    values = (marginal - marginal.mean()) / scale.value
+    return torch.where(scale.vanished, torch.zeros_like(values), values)
+
+
 @dataclass
 class AblationGradientCoefficients:
     """``dL_T^i/dalpha_i = a_i dL/dalpha_i + b_i dS/dalpha_i + w01 dL_01^i``.
@@ -145,41 +236,77 @@ class AblationGradientCoefficients:
 def ablation_gradient_coefficients(
         full_loss: torch.Tensor, ablated_losses: torch.Tensor,
         ablation_weight: float,
-        eps: float = 1e-8) -> AblationGradientCoefficients:
+        scale: AblationScale) -> AblationGradientCoefficients:
     """Coefficients of the exact gradient of Eq. 8 with respect to ``alpha_i``.
 
     With ``n`` sets, ``S = sum_k L_-k``, ``m = L - S/n``,
-    ``D_i = M_i - m = S/n - L_-i`` and ``s = sign(m)``, ``L_-i`` does not
-    depend on ``alpha_i`` (set ``i`` is off in that pass), so
-    ``dD_i = dS/n`` and ``d|m| = s (dL - dS/n)``, hence
-    ``d(D_i/|m|) = -(s D_i/m^2) dL + (1/(n|m|) + s D_i/(n m^2)) dS`` and
+    ``D_i = M_i - m = S/n - L_-i`` and the denominator ``v`` with
+    ``dv = p dL + q dS`` (:class:`AblationScale`): ``L_-i`` does not depend
+    on ``alpha_i`` (set ``i`` is off in that pass), so ``dD_i = dS/n`` and
+    ``d(D_i/v) = -(D_i p / v^2) dL + (1/(n v) - D_i q / v^2) dS``, hence
 
-    ``a_i = 1 - w_ab s D_i / m^2``,
-    ``b_i = w_ab (1/(n|m|) + s D_i/(n m^2))``
+    ``a_i = 1 - w_ab D_i p / v^2``,   ``b_i = w_ab (1/(n v) - D_i q / v^2)``.
 
-    (``a_i = 1``, ``b_i = 0`` when ``|m| < eps``, where ``L_AB`` is 0).
+    For ``v = |m|`` (``p = s``, ``q = -s/n``, ``s = sign(m)``) this is
+    DESIGN.md's ``a_i = 1 - w_ab s D_i/m^2``,
+    ``b_i = w_ab (1/(n|m|) + s D_i/(n m^2))``; ``a_i = 1``, ``b_i = 0``
+    where the scale vanished (``L_AB`` is 0 there).
 
     Args:
         full_loss (Tensor): Scalar ``L``.
         ablated_losses (Tensor): ``(n,)`` ``L_-i``.
         ablation_weight (float): ``w_ab``.
-        eps (float): Threshold under which ``m`` counts as zero.
-            Defaults to 1e-8.
+        scale (AblationScale): The denominator (:func:`ablation_scale`).
 
     Returns:
         AblationGradientCoefficients: ``a`` and ``b``, each ``(n,)``.
     """
     n = ablated_losses.numel()
     marginal = marginal_contributions(full_loss, ablated_losses)
-    mean = marginal.mean()
-    scale = mean.abs()
-    off = scale < eps  # a tensor test: no host synchronisation
-    safe_scale = scale.clamp_min(eps)
-    sign = torch.sign(mean)
-    deviation = marginal - mean
-    a = 1 - ablation_weight * sign * deviation / safe_scale**2
-    b = ablation_weight * (1 / (n * safe_scale) + sign * deviation /
-                           (n * safe_scale**2))
+    deviation = marginal - marginal.mean()
+    value = scale.value
+    a = 1 - ablation_weight * deviation * scale.d_full / value**2
+    b = ablation_weight * (1 / (n * value) - deviation * scale.d_sum / value**2)
     return AblationGradientCoefficients(
-        torch.where(off, torch.ones_like(a), a),
-        torch.where(off, torch.zeros_like(b), b))
+        torch.where(scale.vanished, torch.ones_like(a), a),
+        torch.where(scale.vanished, torch.zeros_like(b), b))
+
+
+@dataclass
+class AblationOptions:
+    """How an architecture step treats the ablation loss.
+
+    Args:
+        mode (str): 'fair', 'reference' or 'exact'.
+        weight (float): ``w_ab`` (warm-up scale included).
+        zero_one_weight (float): ``w01``.
+        normalizer (str): Denominator of Eq. 7, one of :data:`NORMALIZERS`
+            (see :func:`ablation_scale`). Defaults to 'mean' (the paper's).
+        tau (float): Floor of the denominator as a fraction of ``L``.
+            Defaults to 0.1.
+        running_abs_mean (Tensor, optional): Running mean of ``|m|``
+            ('running'; a negative value means "no step yet"), updated in
+            place by :func:`update_running_abs_mean`. Defaults to None.
+        momentum (float): Of that running mean. Defaults to 0.9.
+        eps (float): Smallest denominator. Defaults to 1e-8.
+    """
+    mode: str
+    weight: float
+    zero_one_weight: float
+    normalizer: str = 'mean'
+    tau: float = 0.1
+    running_abs_mean: Optional[torch.Tensor] = None
+    momentum: float = 0.9
+    eps: float = 1e-8
+
+
+def update_running_abs_mean(options: AblationOptions,
+                            mean: torch.Tensor) -> None:
+    """``r <- momentum * r + (1 - momentum) * |m|`` (first step: ``|m|``)."""
+    state = options.running_abs_mean
+    if state is None:
+        return
+    with torch.no_grad():
+        value = mean.detach().abs().to(state)
+        state.copy_(torch.where(state < 0, value, options.momentum * state +
+                                (1 - options.momentum) * value))

@@ -10,7 +10,9 @@ not own its alpha: the supernet passes the edge weights in (D-DARTS gives
 every cell, or every DARTOpti gene, its own alpha).
 
 The cell can also record what an ablated pass of the supernet reuses
-(:class:`CellTrace`) and resume from it (:meth:`SearchCell.forward_resumed`).
+(:class:`CellTrace`) and resume from it (:meth:`SearchCell.forward_resumed`),
+or run several ablated passes at once as one batch
+(:meth:`SearchCell.forward_passes`).
 """
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -19,7 +21,8 @@ import torch
 import torch.nn as nn
 
 from ddarts_mm.search_space.ops import FactorizedReduce, ReLUConvBN
-from .mixed_op import MixedOp, mixed_op
+from .mixed_op import (MixedOp, mixed_op, mixed_op_passes, mixed_op_shared,
+                       to_pass_batch_norm)
 
 
 def cell_edges(steps: int) -> List[Tuple[int, int]]:
@@ -78,6 +81,8 @@ class SearchCell(nn.Module):
                 prev_prev_channels, channels, 1, 1, 0, affine=False)
         self.preprocess1 = ReLUConvBN(prev_channels, channels, 1, 1, 0,
                                       affine=False)
+        to_pass_batch_norm(self.preprocess0)
+        to_pass_batch_norm(self.preprocess1)
         self.edge_index = cell_edges(steps)
         self.edges = nn.ModuleList(
             MixedOp(channels, 2 if reduction and src < 2 else 1, op_names)
@@ -137,6 +142,60 @@ class SearchCell(nn.Module):
         """
         inputs = [None, None if s1 is None else self.preprocess1(s1)]
         return self._compute(inputs, weights, given, None)
+
+    def forward_passes(self, s0: Optional[torch.Tensor],
+                       s1: Optional[torch.Tensor], trace: CellTrace,
+                       weights: torch.Tensor) -> torch.Tensor:
+        """Cell outputs of ``P`` passes concatenated along the batch.
+
+        Pass ``p`` mixes with ``weights[p]``. The first ``P0`` passes
+        (``P0 * N`` rows of ``s0``) have their own ``s0``, the others take
+        the candidate outputs of the edges from node 0 from ``trace`` (the
+        full pass, their ``s0`` being the full pass' one); likewise for
+        ``s1`` with ``P1 >= P0`` passes. None means no pass has its own.
+        BN statistics are per pass under
+        :func:`~ddarts_mm.models.search.mixed_op.per_pass_batch_norm`.
+
+        Args:
+            s0 (Tensor, optional): ``(P0 * N, C_pp, H', W')``.
+            s1 (Tensor, optional): ``(P1 * N, C_p, H, W)``.
+            trace (CellTrace): The cell's full-pass trace (batch ``N``).
+            weights (Tensor): ``(P, num_edges, num_ops)``.
+
+        Returns:
+            Tensor: ``(P * N, steps * C, H / stride, W / stride)``.
+        """
+        states: List[Optional[torch.Tensor]] = [
+            None if s0 is None else self.preprocess0(s0),
+            None if s1 is None else self.preprocess1(s1)
+        ]
+        for rows in self._node_rows:
+            terms = []
+            for r in rows:
+                source = self.edge_index[r][1]
+                if source < 2:
+                    terms.append(self._input_edge_passes(
+                        r, states[source], trace, weights[:, r]))
+                else:
+                    terms.append(mixed_op_passes(
+                        self.edges[r].op_outputs(states[source]),
+                        weights[:, r]))
+            states.append(sum(terms[1:], terms[0]))
+        return torch.cat(states[2:], dim=1)
+
+    def _input_edge_passes(self, row: int, x: Optional[torch.Tensor],
+                           trace: CellTrace,
+                           weights: torch.Tensor) -> torch.Tensor:
+        """Edge ``row`` from an input node: own passes, then reused ones."""
+        reused = trace.input_op_outputs[row]
+        own = 0 if x is None else x.shape[0] // reused.shape[1]
+        parts = []
+        if own:
+            parts.append(mixed_op_passes(self.edges[row].op_outputs(x),
+                                         weights[:own]))
+        if own < weights.shape[0]:
+            parts.append(mixed_op_shared(reused, weights[own:]))
+        return parts[0] if len(parts) == 1 else torch.cat(parts)
 
     def input_term(self, trace: CellTrace, node: int, sources: Sequence[int],
                    weights: torch.Tensor) -> torch.Tensor:

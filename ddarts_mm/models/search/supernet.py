@@ -8,6 +8,7 @@ architecture batch (each alpha set follows the gradient of its own
 ``L_T^i``, Eq. 8, with its own optimizer wrapper) then a weight step on a
 weight batch (CE, first order as in the reference code).
 """
+import logging
 from contextlib import contextmanager
 from typing import (Callable, Dict, Iterator, List, Optional, Sequence,
                     Union)
@@ -23,17 +24,31 @@ from ddarts_mm.models.backbones.stems import build_stem
 from ddarts_mm.registry import MODELS
 from ddarts_mm.search_space.genotype import Genotype, GenotypeLike
 from ddarts_mm.search_space.ops import search_space_ops
+from ddarts_mm.search_space.parse import edge_weights
 from ddarts_mm.search_space.zoo import get_genotype
 from .ablation import (AblationResult, DeactivationSampler, ReduceFn,
                        arch_gradients)
+from .arch_amp import AMP_MODES, run_arch_step
+from .losses import NORMALIZERS, AblationOptions
 from .search_cell import SearchCell, cell_edges
 
+#: ``normalizer``/``tau``/``momentum``: the denominator of Eq. 7 (see
+#: :func:`~ddarts_mm.models.search.losses.ablation_scale`); ``nonfinite``:
+#: what a NaN/Inf architecture or weight loss does ('raise' or 'skip').
 ABLATION_DEFAULTS = dict(
-    weight=0.5, mode='exact', deactivation='random', seed=0, eps=1e-8)
+    weight=0.5, mode='exact', deactivation='random', seed=0, eps=1e-8,
+    normalizer='clamped', tau=0.1, momentum=0.9, nonfinite='raise',
+    schedule='auto')
 #: ``encoded``/``other``: DARTOpti alpha of the genotype's ops / the rest
-#: (sigmoid(3) = 0.95, sigmoid(0) = 0.5); ``std``: DARTS' random init.
-ALPHA_INIT_DEFAULTS = dict(encoded=3.0, other=0.0, std=1e-3)
+#: (sigmoid(10) = 0.99995 as the authors' code, sigmoid(0) = 0.5);
+#: ``std``: DARTS' random init.
+ALPHA_INIT_DEFAULTS = dict(encoded=10.0, other=0.0, std=1e-3)
 ABLATION_MODES = ('exact', 'reference', 'none')
+#: 'sigmoid': FairDARTS / D-DARTS mixing (Eq. 2); 'softmax': DARTS (Eq. 1).
+MIXINGS = ('sigmoid', 'softmax')
+#: Alpha sharing: None (one set per cell, or per DARTOpti gene) or
+#: 'cell_type' (DARTS: one set for the normal cells, one for the reductions).
+SHARINGS = (None, 'cell_type')
 
 
 @MODELS.register_module()
@@ -59,14 +74,31 @@ class DDartsSupernet(BaseModel):
         alpha_init (dict, optional): Overrides of
             :data:`ALPHA_INIT_DEFAULTS`. Defaults to None.
         zero_one_weight (float): ``w01`` (Eq. 4). Defaults to 7.0.
+        mixing (str): 'sigmoid' (Eq. 2) or 'softmax' (DARTS, Eq. 1, with
+            ``search_space='DARTS'`` for its ``none`` op). Defaults to
+            'sigmoid'.
+        share_alphas (str, optional): None (D-DARTS: one alpha per cell)
+            or 'cell_type' (DARTS: ``alpha_normal`` for every normal cell,
+            ``alpha_reduce`` for every reduction). Defaults to None.
+        arch_amp (bool | str): Mixed precision of the architecture step
+            on CUDA: False, True/'auto' (bf16 where supported, else fp16
+            with a loss scale), 'bf16' or 'fp16'; the alphas and their
+            updates stay float32. ``tools/train.py --amp`` sets True.
+            Defaults to False.
         ablation (dict, optional): Overrides of :data:`ABLATION_DEFAULTS`:
             ``weight`` (``w_ab``, Eq. 8), ``mode`` ('exact': the gradient
             of Eq. 8 with the corrected Eq. 7; 'reference': the authors'
             behaviour, ``L_AB`` logged but not differentiated; 'none':
             FairDARTS, no ablated pass), ``deactivation`` ('random' or
             'uniform' weights for a deactivated cell), ``seed`` (of the
-            random deactivation) and ``eps`` (``|m|`` below it gives
-            ``L_AB = 0``). Defaults to None.
+            random deactivation), ``normalizer`` ('mean': the paper's
+            ``|m|``, which vanishes when contributions balance; 'clamped':
+            ``max(|m|, tau L)``; 'running': a running mean of ``|m|``
+            floored at ``tau L``), ``tau``, ``momentum`` (of the running
+            mean), ``eps`` (smallest denominator; with 'mean', ``|m|``
+            below it gives ``L_AB = 0``) and ``nonfinite`` ('raise': a
+            NaN/Inf loss stops the search naming the step and alpha set;
+            'skip': the step is skipped with a warning). Defaults to None.
         data_preprocessor (dict | nn.Module, optional): Defaults to None
             (mmengine's ``BaseDataPreprocessor``).
         init_cfg (dict, optional): Defaults to None.
@@ -90,6 +122,11 @@ class DDartsSupernet(BaseModel):
         (['alpha_0', 'alpha_1'], torch.Size([14, 7]))
     """
 
+    #: Mixed precision of the architecture step (ablated passes included):
+    #: False; True/'auto' (bf16 where supported, else fp16 with a dynamic
+    #: loss scale); 'bf16'; 'fp16'. Alphas and their updates stay float32.
+    arch_amp: Union[bool, str] = False
+
     def __init__(self,
                  num_cells: int = 8,
                  init_channels: int = 16,
@@ -101,6 +138,9 @@ class DDartsSupernet(BaseModel):
                  alpha_init: Optional[dict] = None,
                  zero_one_weight: float = 7.0,
                  ablation: Optional[dict] = None,
+                 mixing: str = 'sigmoid',
+                 share_alphas: Optional[str] = None,
+                 arch_amp: Union[bool, str] = False,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor,
@@ -112,6 +152,26 @@ class DDartsSupernet(BaseModel):
         if ablation['mode'] not in ABLATION_MODES:
             raise ValueError(f'ablation.mode must be one of {ABLATION_MODES},'
                              f" got {ablation['mode']!r}")
+        if ablation['normalizer'] not in NORMALIZERS:
+            raise ValueError(f'ablation.normalizer must be one of '
+                             f"{NORMALIZERS}, got {ablation['normalizer']!r}")
+        if ablation['nonfinite'] not in ('raise', 'skip'):
+            raise ValueError("ablation.nonfinite must be 'raise' or 'skip', "
+                             f"got {ablation['nonfinite']!r}")
+        if mixing not in MIXINGS:
+            raise ValueError(f'mixing must be one of {MIXINGS}, got '
+                             f'{mixing!r}')
+        if share_alphas not in SHARINGS:
+            raise ValueError(f'share_alphas must be one of {SHARINGS}, got '
+                             f'{share_alphas!r}')
+        if share_alphas is not None and genotype is not None:
+            raise ValueError('share_alphas and genotype exclude each other '
+                             '(a genotype sets the sharing by its genes)')
+        self.mixing = mixing
+        if arch_amp not in AMP_MODES:
+            raise ValueError(f'arch_amp must be one of {AMP_MODES}, got '
+                             f'{arch_amp!r}')
+        self.arch_amp = arch_amp
         self.ablation_cfg = ablation
         self.zero_one_weight = float(zero_one_weight)
         if genotype is not None:
@@ -127,8 +187,13 @@ class DDartsSupernet(BaseModel):
                 raise ValueError('num_cells and steps must be >= 1, got '
                                  f'{num_cells} and {steps}')
             reductions = sorted({num_cells // 3, 2 * num_cells // 3})
-            self.sequence = list(range(num_cells))
-            names = [f'alpha_{layer}' for layer in range(num_cells)]
+            if share_alphas == 'cell_type':
+                self.sequence = [int(layer in reductions)
+                                 for layer in range(num_cells)]
+                names = ['alpha_normal', 'alpha_reduce']
+            else:
+                self.sequence = list(range(num_cells))
+                names = [f'alpha_{layer}' for layer in range(num_cells)]
         self.num_layers, self.steps = num_cells, steps
         self.reductions = reductions
         self.set_layers = [[k for k, s in enumerate(self.sequence) if s == i]
@@ -158,10 +223,14 @@ class DDartsSupernet(BaseModel):
         })
         self.deactivation = DeactivationSampler(ablation['deactivation'],
                                                 ablation['seed'])
+        # running mean of |m| ('running' normaliser); < 0: no step yet
+        self.register_buffer('ablation_abs_mean', torch.tensor(-1.0))
         self.search_arch = True
         self.compute_ablation = True
         self.ablation_weight_scale = 1.0
         self.last_ablation: Optional[AblationResult] = None
+        #: ``(n,)`` norms of the last architecture step's alpha gradients
+        self.last_arch_grad_norms: Optional[torch.Tensor] = None
 
     # ------------------------------------------------------------ layout
     def _check_genotype(self, genotype: Genotype) -> None:
@@ -219,6 +288,10 @@ class DDartsSupernet(BaseModel):
         return cell_edges(self.steps)
 
     # ----------------------------------------------------------- forward
+    def edge_weights(self, alpha: torch.Tensor) -> torch.Tensor:
+        """Op weights of every edge: sigmoid (Eq. 2) or softmax (Eq. 1)."""
+        return edge_weights(alpha, self.mixing)
+
     def head(self, x: torch.Tensor) -> torch.Tensor:
         """Global average pool and linear classifier."""
         return self.classifier(torch.flatten(self.global_pool(x), 1))
@@ -239,7 +312,7 @@ class DDartsSupernet(BaseModel):
         Returns:
             Tensor: ``(N, num_classes)``.
         """
-        weights = [torch.sigmoid(alpha) for alpha in self.alpha_list()]
+        weights = [self.edge_weights(alpha) for alpha in self.alpha_list()]
         s0, s1 = self.stem(inputs)
         for layer, cell in enumerate(self.cells):
             index = self.sequence[layer]
@@ -346,11 +419,20 @@ class DDartsSupernet(BaseModel):
         if mode != 'fair':
             shape = (self.num_layers, ) + tuple(alphas[0].shape)
             deactivation = self.deactivation.sample(shape, alphas[0])
-        weight = self.ablation_cfg['weight'] * self.ablation_weight_scale
-        with self.frozen_weights():
-            result = arch_gradients(self, inputs, labels, mode, deactivation,
-                                    weight, self.zero_one_weight,
-                                    self.ablation_cfg['eps'], reduce_fn)
+        cfg = self.ablation_cfg
+        options = AblationOptions(
+            mode, cfg['weight'] * self.ablation_weight_scale,
+            self.zero_one_weight, cfg['normalizer'], cfg['tau'],
+            self.ablation_abs_mean, cfg['momentum'], cfg['eps'])
+        with self.frozen_weights():  # under autocast with arch_amp
+            result = run_arch_step(self, inputs.device, lambda: (
+                arch_gradients(self, inputs, labels, mode, deactivation,
+                               options.weight, self.zero_one_weight,
+                               cfg['eps'], reduce_fn, options)))
+        self.last_arch_grad_norms = torch.stack(
+            [grad.detach().norm() for grad in result.grads])
+        if not self._finite(result):
+            return dict(arch_ce=result.full_loss)
         for name, alpha, grad in zip(self.alpha_names(), alphas,
                                      result.grads):
             wrapper = optim_wrapper[name]
@@ -366,6 +448,39 @@ class DDartsSupernet(BaseModel):
             log_vars['loss_ab'] = result.ablation.ablation_losses.abs().mean()
             log_vars['ablation_mean_mc'] = result.ablation.mean
         return log_vars
+
+    def _finite(self, result) -> bool:
+        """Whether the step's losses and gradients are finite.
+
+        A NaN/Inf raises ``FloatingPointError`` naming the iteration and
+        the first alpha set concerned (``ablation.nonfinite='raise'``), or
+        warns and returns False so that the step is skipped ('skip').
+        """
+        names = self.alpha_names()
+        checks = [('the full-supernet loss L', result.full_loss)]
+        if result.ablation is not None:
+            checks += [(f'L_-{i} ({names[i]} deactivated)', loss)
+                       for i, loss in enumerate(result.ablation.ablated_losses)]
+        checks += [(f'the gradient of {names[i]}', grad)
+                   for i, grad in enumerate(result.grads)]
+        finite = torch.stack([torch.isfinite(value).all()
+                              for _, value in checks])
+        if bool(finite.all()):
+            return True
+        what = checks[int((~finite).nonzero()[0])][0]
+        return self._nonfinite(f'architecture step: {what} is not finite')
+
+    def _nonfinite(self, message: str) -> bool:
+        from mmengine.logging import MessageHub, print_log
+        hub = MessageHub.get_current_instance()
+        message = f'iteration {hub.get_info("iter", 0) + 1}: {message}'
+        if self.ablation_cfg['nonfinite'] == 'raise':
+            raise FloatingPointError(
+                f"{message} (set model.ablation.nonfinite='skip' to skip "
+                'such steps)')
+        print_log(f'{message}: step skipped', logger='current',
+                  level=logging.WARNING)
+        return False
 
     def train_step(self, data: dict, optim_wrapper: OptimWrapperDict
                    ) -> Dict[str, torch.Tensor]:
@@ -398,8 +513,8 @@ class DDartsSupernet(BaseModel):
                     ) -> Dict[str, torch.Tensor]:
         """One weight step (CE) with ``optim_wrapper['weights']``.
 
-        The alphas get CE gradients from the backward too; they are
-        cleared afterwards (only the weights step).
+        The alphas are held at ``requires_grad=False`` meanwhile, so the
+        backward computes no alpha gradient (only the weights step).
 
         Args:
             data (dict): A weight batch as the dataloader gives it.
@@ -412,15 +527,24 @@ class DDartsSupernet(BaseModel):
         """
         forward_model = self if forward_model is None else forward_model
         wrapper = optim_wrapper['weights']
-        with wrapper.optim_context(forward_model):
-            batch = self.data_preprocessor(data, True)
-            losses = forward_model._run_forward(batch, mode='loss')
-        parsed, log_vars = self.parse_losses(losses)
-        wrapper.update_params(parsed)
-        if check_loss is not None:
-            check_loss(parsed)
-        for alpha in self.alpha_list():
-            alpha.grad = None
+        alphas = [alpha for alpha in self.alpha_list() if alpha.requires_grad]
+        for alpha in alphas:
+            alpha.requires_grad_(False)
+        try:
+            with wrapper.optim_context(forward_model):
+                batch = self.data_preprocessor(data, True)
+                losses = forward_model._run_forward(batch, mode='loss')
+            parsed, log_vars = self.parse_losses(losses)
+            if not bool(torch.isfinite(parsed)) and not self._nonfinite(
+                    'weight step: the cross-entropy loss is not finite'):
+                wrapper.zero_grad()
+                return log_vars
+            wrapper.update_params(parsed)
+            if check_loss is not None:
+                check_loss(parsed)
+        finally:
+            for alpha in alphas:
+                alpha.requires_grad_(True)
         return log_vars
 
 

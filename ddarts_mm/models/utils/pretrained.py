@@ -7,7 +7,11 @@ prefix, and it loads tensors whose shapes differ from the model's with only
 a warning. :func:`load_pretrained` does the same loading with errors that
 name the file and the prefix, and reads local files with
 ``torch.load(weights_only=True)`` (see DESIGN.md: weights from elsewhere
-never run code).
+never run code). A partial load (model weights missing from the file, or
+file weights the model lacks) is an error unless asked for with
+``strict=False``: an unconverted D-DARTS authors' checkpoint matches only
+its FactorizedReduce tensors, and a detector trained from such a mostly
+random backbone fails silently.
 
 A backbone uses it from ``init_weights``::
 
@@ -105,14 +109,16 @@ def _strip_prefix(state_dict: Dict, prefix: Optional[str],
 def load_pretrained(module: nn.Module,
                     checkpoint: str,
                     prefix: Optional[str] = None,
-                    map_location: str = 'cpu') -> LoadedWeights:
+                    map_location: str = 'cpu',
+                    strict: bool = True) -> LoadedWeights:
     """Load the tensors of ``checkpoint`` under ``prefix`` into ``module``.
 
     Keys are matched after removing ``prefix`` (``'backbone.'`` loads a
-    detector's or a classifier's backbone). Keys the model lacks, or the
-    file lacks, are logged and skipped (as mmengine's ``Pretrained`` does:
-    an ImageNet stem has layers a detection stem has not); everything else
-    must fit.
+    detector's or a classifier's backbone). With ``strict`` every weight of
+    the model must be in the file and every tensor of the file in the
+    model; ``strict=False`` (``init_cfg=dict(type='Pretrained', ...,
+    strict=False)``) loads what matches and logs the rest, as mmengine's
+    ``Pretrained`` does. Shapes must fit in both cases.
 
     Args:
         module (nn.Module): Loaded in place.
@@ -121,6 +127,7 @@ def load_pretrained(module: nn.Module,
         prefix (str, optional): Keep only keys starting with it, with it
             removed. Defaults to None (all keys).
         map_location (str): Where tensors are loaded. Defaults to 'cpu'.
+        strict (bool): Refuse a partial load. Defaults to True.
 
     Returns:
         LoadedWeights: The keys loaded, missing and unexpected.
@@ -128,8 +135,8 @@ def load_pretrained(module: nn.Module,
     Raises:
         FileNotFoundError: ``checkpoint`` is a path that does not exist.
         PretrainedWeightsError: The file is no weights file, no key has
-            ``prefix``, a tensor's shape differs from the model's, or no
-            key matches the model at all.
+            ``prefix``, a tensor's shape differs from the model's, no key
+            matches the model at all, or (``strict``) the load is partial.
     """
     weights = _strip_prefix(
         _read_state_dict(checkpoint, map_location), prefix, checkpoint)
@@ -158,6 +165,16 @@ def load_pretrained(module: nn.Module,
             f'{checkpoint}: none of its {len(weights)} tensors{where} is a '
             f'weight of {type(module).__name__} (e.g. file key '
             f'{next(iter(weights))!r}, model key {next(iter(own), None)!r})')
+    if strict and (result.missing or result.unexpected):
+        raise PretrainedWeightsError(
+            f'{checkpoint}: partial load refused: {len(result.loaded)} of '
+            f'{len(result.loaded) + len(result.missing)} weights of '
+            f'{type(module).__name__} found{where}, {len(result.missing)} '
+            f'missing (first: {", ".join(result.missing[:_SHOWN]) or "-"}), '
+            f'{len(result.unexpected)} file tensors unused (first: '
+            f'{", ".join(result.unexpected[:_SHOWN]) or "-"}); a D-DARTS '
+            'authors\' checkpoint needs tools/model_converters/ddarts_to_mm.py '
+            'first; set strict=False in init_cfg to load a part on purpose')
     module.load_state_dict(
         {key: weights[key] for key in result.loaded}, strict=False)
     print_log(

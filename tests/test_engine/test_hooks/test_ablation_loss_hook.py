@@ -62,13 +62,15 @@ def test_logs_marginal_contributions_and_ablation_losses(fake_supernet):
     model.last_ablation = Result()
     hook.after_train_iter(runner, 4)
     scalars = runner.message_hub.log_scalars
-    assert scalars['train/ablation/M_0'].current() == -1.0
-    assert scalars['train/ablation/M_2'].current() == -0.5
-    assert scalars['train/ablation/L_AB_1'].current() == 1.0
+    # the console (message hub) gets the summary only, not one key per cell
+    assert not any(key.startswith(('train/ablation/M_', 'train/ablation/L_AB'))
+                   for key in scalars)
     assert scalars['train/ablation/m'].current() == -0.5
     assert scalars['train/ablation/full_loss'].current() == 2.0
     logged, = runner.visualizer.add_scalars.call_args.args
+    assert logged['ablation/M_0'] == -1.0 and logged['ablation/M_2'] == -0.5
     assert logged['ablation/M_1'] == 0.0 and logged['ablation/L_AB_0'] == -1
+    assert logged['ablation/L_AB_1'] == 1.0
     assert runner.visualizer.add_scalars.call_args.kwargs['step'] == 5
 
 
@@ -77,3 +79,19 @@ def test_bad_arguments():
         AblationLossHook(interval=0)
     with pytest.raises(ValueError, match='ramp_epochs'):
         AblationLossHook(ramp_epochs=-1)
+
+
+def test_logs_the_scale_of_each_alpha_step(fake_supernet):
+    import torch
+    model = fake_supernet()
+    runner = make_runner(model, iteration=2)
+    hook = AblationLossHook()
+    hook.before_train_iter(runner, 2)
+    model.last_arch_grad_norms = torch.tensor([0.5, 2.0, 0.25])
+    hook.after_train_iter(runner, 2)
+    logged, = runner.visualizer.add_scalars.call_args.args
+    assert [logged[f'ablation/grad_norm_{i}'] for i in range(3)] == [
+        0.5, 2.0, 0.25]
+    assert runner.message_hub.log_scalars[
+        'train/ablation/max_grad_norm'].current() == 2.0
+    assert model.last_arch_grad_norms is None  # logged once

@@ -48,10 +48,24 @@ def test_explicit_max_rate_and_wrapped_model():
     assert model.backbone.drop_path_prob == pytest.approx(0.15)
 
 
+def test_model_without_drop_path_warns_once(caplog):
+    """mmpretrain's vis_scheduler.py runs the hook on a toy model."""
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_instance('test_drop_path_warns_once')
+    logger.addHandler(caplog.handler)  # MMLogger has no parent to reach
+    hook = DropPathHook(0.2)
+    model = nn.Linear(2, 2)
+    with caplog.at_level('WARNING'):
+        for epoch in range(3):
+            runner = make_runner(model, epoch, 3)
+            hook.before_train_epoch(runner)
+            runner.message_hub.update_scalar.assert_not_called()
+    warnings = [r for r in caplog.records if 'drop_path_prob' in r.message]
+    assert len(warnings) == 1 and warnings[0].levelname == 'WARNING'
+    assert not hasattr(model, 'drop_path_prob')
+
+
 def test_errors_and_registry():
-    with pytest.raises(RuntimeError, match='drop_path_prob'):
-        DropPathHook(0.2).before_train_epoch(make_runner(nn.Linear(2, 2), 1,
-                                                         2))
     with pytest.raises(ValueError, match='max_rate'):
         DropPathHook(max_rate=1.5)
     hook = HOOKS.build(dict(type='DropPathHook', max_rate=0.2))

@@ -73,3 +73,134 @@ class TestSafeCheckpointHook(RunnerTestCase):
     def test_registered(self):
         from ddarts_mm.registry import HOOKS
         assert HOOKS.get('SafeCheckpointHook') is SafeCheckpointHook
+
+
+# ------------------------------------------------------------ atomic writes
+def test_atomic_backend_replaces_whole_files(tmp_path):
+    from mmengine.fileio import get_file_backend
+
+    from ddarts_mm.engine.hooks.safe_checkpoint_hook import (
+        ATOMIC_BACKEND, AtomicLocalBackend)
+    backend = get_file_backend(str(tmp_path),
+                               backend_args=dict(backend=ATOMIC_BACKEND))
+    assert isinstance(backend, AtomicLocalBackend)
+    target = tmp_path / 'sub' / 'epoch_1.pth'
+    backend.put(b'first', str(target))
+    backend.put(b'second', str(target))
+    backend.put_text('text', str(tmp_path / 'last'))
+    assert target.read_bytes() == b'second'
+    assert (tmp_path / 'last').read_text() == 'text'
+    assert sorted(p.name for p in target.parent.iterdir()) == ['epoch_1.pth']
+
+
+def test_sigkill_during_a_write_keeps_the_old_file(tmp_path):
+    """A real SIGKILL between writing the bytes and renaming them."""
+    import subprocess
+    import sys
+    target = tmp_path / 'epoch_1.pth'
+    target.write_bytes(b'complete checkpoint')
+    code = (
+        'import os, signal\n'
+        'from ddarts_mm.engine.hooks.safe_checkpoint_hook import '
+        'AtomicLocalBackend\n'
+        'os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n'
+        f'AtomicLocalBackend().put(b"x" * 10_000_000, {str(target)!r})\n')
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True)
+    assert proc.returncode == -9, proc.stderr
+    assert target.read_bytes() == b'complete checkpoint'
+    leftovers = [p.name for p in tmp_path.iterdir() if p != target]
+    assert len(leftovers) == 1 and leftovers[0].startswith('.epoch_1.pth.')
+
+
+def test_hook_switches_local_checkpoint_hooks_only():
+    from unittest.mock import Mock
+
+    from mmengine.hooks import CheckpointHook
+
+    from ddarts_mm.engine.hooks.safe_checkpoint_hook import ATOMIC_BACKEND
+    local = CheckpointHook(interval=1)
+    kept = CheckpointHook(interval=1, backend_args=dict(backend='petrel'))
+    remote = CheckpointHook(interval=1, out_dir='s3://bucket/run')
+    runner = Mock(hooks=[local, kept, remote])
+    SafeCheckpointHook().before_train(runner)
+    assert local.backend_args == dict(backend=ATOMIC_BACKEND)
+    assert kept.backend_args == dict(backend='petrel')
+    assert remote.backend_args is None
+
+
+SEARCH = '''
+_base_ = [{base!r}]
+custom_imports = dict(imports=['ddarts_mm.engine', 'ddarts_mm.models.search',
+                               'ddarts_mm.datasets.split',
+                               'ddarts_mm.datasets.demo_cifar_dataset',
+                               'kill_during_save'])
+model = dict(num_cells=3, init_channels=4, steps=2)
+dataset = dict(type='mmpretrain.DemoCIFAR10', data_root={root!r},
+               pipeline=[dict(type='mmpretrain.PackInputs')])
+loader = dict(batch_size=8, num_workers=0, persistent_workers=False)
+train_dataloader = dict(dataset=dict(dataset=dataset), **loader)
+arch_dataloader = dict(dataset=dict(dataset=dataset), **loader)
+val_dataloader = dict(dataset=dataset, **loader)
+test_dataloader = val_dataloader
+train_cfg = dict(max_epochs=3)
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(interval=1, max_keep_ckpts=2))
+custom_hooks = [dict(type='SafeCheckpointHook'),
+                dict(type='AblationLossHook', interval=1),
+                dict(type='KillDuringCheckpointWrite', epoch={kill})]
+'''
+
+
+@pytest.mark.slow
+def test_search_killed_while_saving_resumes_from_last_complete(tmp_path):
+    """SIGKILL while epoch 2's checkpoint is written; --resume finishes.
+
+    Both runs go through tools/train.py; neither prints a registry-scope
+    warning.
+    """
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from ddarts_mm.datasets import write_cifar_pickles
+    pytest.importorskip('mmpretrain')
+    repo = Path(__file__).resolve().parents[3]
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (24, 32, 32, 3), dtype=np.uint8)
+    labels = [i % 10 for i in range(24)]
+    write_cifar_pickles(str(tmp_path / 'cifar'), images[:16], labels[:16],
+                        images[16:], labels[16:],
+                        [f'c{i}' for i in range(10)])
+    base = repo / 'configs' / 'search' / 'ddarts_8cells_cifar10.py'
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(__file__).parent), str(repo),
+         os.environ.get('PYTHONPATH', '')]),
+        PYTHONWARNINGS='ignore:pkg_resources is deprecated:UserWarning')
+    work_dir = tmp_path / 'work'
+
+    def run(kill: int, *flags: str) -> subprocess.CompletedProcess:
+        config = tmp_path / f'search_kill{kill}.py'
+        config.write_text(SEARCH.format(base=str(base), kill=kill,
+                                        root=str(tmp_path / 'cifar')))
+        return subprocess.run(
+            [sys.executable, str(repo / 'tools' / 'train.py'), str(config),
+             '--work-dir', str(work_dir), *flags], capture_output=True,
+            text=True, env=env, timeout=900)
+
+    killed = run(2)
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    names = sorted(os.listdir(work_dir))
+    assert 'epoch_1.pth' in names and 'epoch_2.pth' not in names
+    assert any(n.startswith('.epoch_2.pth.') for n in names), names
+    last = (work_dir / 'last_checkpoint').read_text().strip()
+    assert last.endswith('epoch_1.pth')
+
+    resumed = run(0, '--resume')
+    output = resumed.stdout + resumed.stderr
+    assert resumed.returncode == 0, output[-3000:]
+    assert 'resumed epoch: 1' in output
+    assert 'Failed to search registry' not in killed.stdout + killed.stderr
+    assert 'Failed to search registry' not in output
+    final = torch.load(work_dir / 'epoch_3.pth', weights_only=True)
+    assert final['meta']['epoch'] == 3

@@ -37,6 +37,13 @@ def test_each_iteration_gets_a_weight_and_an_arch_batch(
     orders = [[i for s in model.seen[4 * e:4 * (e + 1)] for i in s['arch']]
               for e in (1, 2)]
     assert orders[0] != orders[1]
+    # the two samplers have their own seeds: weight and arch batches are
+    # not drawn in the same order (equal lengths, same seed would be)
+    loop = runner.train_loop
+    assert loop.arch_dataloader.sampler.seed == \
+        runner.train_dataloader.sampler.seed + 1
+    weights_order = [i for s in model.seen[4:8] for i in s['weights']]
+    assert weights_order != orders[0]
     assert runner.train_loop.arch_dataloader.sampler.epoch == 2
     assert model.search_arch
 

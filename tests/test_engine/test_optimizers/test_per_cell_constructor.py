@@ -141,3 +141,21 @@ def test_expand_param_scheduler_cfg():
     with pytest.raises(ValueError, match='missing'):
         expand_param_scheduler_cfg(dict(weights=cosine, alpha_0=cosine),
                                    ['alpha_0', 'alpha_1'])
+
+
+def test_scale_weights_lr_leaves_the_alphas(fake_supernet, optim_wrapper_cfg):
+    """--auto-scale-lr on a search: SGD weights x ratio, Adam alphas as set.
+
+    mmengine's own rule (Runner.scale_lr) would multiply every wrapper of
+    the OptimWrapperDict, the alphas' Adam included.
+    """
+    from ddarts_mm.engine.optimizers import scale_weights_lr
+    cfg = optim_wrapper_cfg(alpha_1=dict(optimizer=dict(lr=1e-3)))
+    scaled = scale_weights_lr(cfg, 4.0)
+    assert cfg['weights']['optimizer']['lr'] == 0.005  # a copy
+    wrappers = _build(fake_supernet(num_sets=2), scaled)
+    assert wrappers['weights'].optimizer.defaults['lr'] == pytest.approx(0.02)
+    assert wrappers['alpha_0'].optimizer.defaults['lr'] == 3e-3
+    assert wrappers['alpha_1'].optimizer.defaults['lr'] == 1e-3
+    with pytest.raises(ValueError, match='weights.optimizer.lr'):
+        scale_weights_lr(dict(weights=dict(optimizer=dict(type='SGD'))), 2.0)

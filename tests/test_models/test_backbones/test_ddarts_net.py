@@ -7,50 +7,13 @@ import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ddarts_mm.models.backbones import DDartsNet, EvalCell
-from ddarts_mm.search_space.genotype import Edge, Gene, Genotype, edges_of
+from ddarts_mm.search_space.genotype import Edge, Gene, Genotype
+from helpers import check_norm_state, darts_v2, fairdarts_a, num_params
 
-DARTS_V2_NORMAL = [('sep_conv_3x3', 0), ('sep_conv_3x3', 1),
-                   ('sep_conv_3x3', 0), ('sep_conv_3x3', 1),
-                   ('sep_conv_3x3', 1), ('skip_connect', 0),
-                   ('skip_connect', 0), ('dil_conv_3x3', 2)]
-DARTS_V2_REDUCE = [('max_pool_3x3', 0), ('max_pool_3x3', 1),
-                   ('skip_connect', 2), ('max_pool_3x3', 1),
-                   ('max_pool_3x3', 0), ('skip_connect', 2),
-                   ('skip_connect', 2), ('max_pool_3x3', 1)]
-FAIRDARTS_A_NORMAL = [('sep_conv_3x3', 2, 0), ('sep_conv_5x5', 2, 1),
-                      ('max_pool_3x3', 4, 0), ('sep_conv_3x3', 5, 0)]
-FAIRDARTS_A_REDUCE = [('max_pool_3x3', 2, 0), ('avg_pool_3x3', 2, 1),
-                      ('avg_pool_3x3', 3, 0), ('dil_conv_5x5', 3, 1),
-                      ('avg_pool_3x3', 4, 0), ('sep_conv_5x5', 4, 1),
-                      ('skip_connect', 5, 0), ('skip_connect', 5, 1)]
 # DARTOpti's ResNet18 encoding (reference/dartopti_baselines.md).
 RESNET18_GENE = [('simple_conv_3x3', 2, 0), ('simple_conv_3x3', 3, 2),
                  ('skip_connect', 3, 0), ('simple_conv_3x3', 4, 3),
                  ('simple_conv_3x3', 5, 4), ('skip_connect', 5, 3)]
-
-
-def darts_v2(layers: int = 8) -> Genotype:
-    """DARTS_V2 with reductions at layers // 3 and 2 * layers // 3."""
-    reductions = [layers // 3, 2 * layers // 3]
-    return Genotype(
-        genes=[
-            Gene(edges_of(DARTS_V2_NORMAL), [2, 3, 4, 5]),
-            Gene(edges_of(DARTS_V2_REDUCE), [2, 3, 4, 5])
-        ],
-        sequence=[int(i in reductions) for i in range(layers)],
-        reductions=reductions,
-        name='DARTS_V2')
-
-
-def fairdarts_a(layers: int = 20) -> Genotype:
-    reductions = [layers // 3, 2 * layers // 3]
-    return Genotype(
-        genes=[
-            Gene([Edge(*e) for e in FAIRDARTS_A_NORMAL]),
-            Gene([Edge(*e) for e in FAIRDARTS_A_REDUCE])
-        ],
-        sequence=[int(i in reductions) for i in range(layers)],
-        reductions=reductions)
 
 
 # A 4-layer S_o genotype reading both cell inputs (as DO-2-ResNet18 does).
@@ -61,16 +24,6 @@ DO_LIKE_GENE = [('simple_conv_3x3', 2, 0), ('bottleneck_1x3x1', 2, 1),
 def resnet18(gene=RESNET18_GENE) -> Genotype:
     return Genotype([Gene([Edge(*e) for e in gene])], [0, 0, 0, 0],
                     [1, 2, 3], search_space='S_o')
-
-
-def num_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
-def check_norm_state(modules, train_state: bool) -> bool:
-    """Whether every BN of ``modules`` is in ``train_state``."""
-    return all(m.training == train_state for mod in modules
-               for m in mod.modules() if isinstance(m, _BatchNorm))
 
 
 # ------------------------------------------------------------------ shapes

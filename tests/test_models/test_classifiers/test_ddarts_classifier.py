@@ -14,38 +14,9 @@ from ddarts_mm.models.backbones import DDartsNet  # noqa: E402
 from ddarts_mm.models.classifiers import DDartsClassifier  # noqa: E402
 from ddarts_mm.models.heads import DartsAuxHead  # noqa: E402
 from ddarts_mm.registry import MODELS  # noqa: E402
-from ddarts_mm.search_space.genotype import (Edge, Gene, Genotype,  # noqa
-                                             edges_of)
-
-NORMAL = [('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0),
-          ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0),
-          ('skip_connect', 0), ('dil_conv_3x3', 2)]
-REDUCE = [('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2),
-          ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2),
-          ('skip_connect', 2), ('max_pool_3x3', 1)]
-FAIR_NORMAL = [('sep_conv_3x3', 2, 0), ('sep_conv_5x5', 2, 1),
-               ('max_pool_3x3', 4, 0), ('sep_conv_3x3', 5, 0)]
-FAIR_REDUCE = [('max_pool_3x3', 2, 0), ('avg_pool_3x3', 2, 1),
-               ('avg_pool_3x3', 3, 0), ('dil_conv_5x5', 3, 1),
-               ('avg_pool_3x3', 4, 0), ('sep_conv_5x5', 4, 1),
-               ('skip_connect', 5, 0), ('skip_connect', 5, 1)]
-
-
-def two_gene_genotype(normal, reduce, layers: int) -> Genotype:
-    reductions = [layers // 3, 2 * layers // 3]
-    return Genotype([normal, reduce],
-                    [int(i in reductions) for i in range(layers)], reductions)
-
-
-def darts_v2(layers: int = 8) -> Genotype:
-    return two_gene_genotype(Gene(edges_of(NORMAL), [2, 3, 4, 5]),
-                             Gene(edges_of(REDUCE), [2, 3, 4, 5]), layers)
-
-
-def fairdarts_a(layers: int = 20) -> Genotype:
-    return two_gene_genotype(Gene([Edge(*e) for e in FAIR_NORMAL]),
-                             Gene([Edge(*e) for e in FAIR_REDUCE]), layers)
-
+from ddarts_mm.search_space.genotype import Gene, Genotype, edges_of  # noqa
+from helpers import (DARTS_V2_NORMAL, darts_v2, fairdarts_a,  # noqa: E402
+                     num_params)
 
 def classifier_cfg(genotype: Genotype, channels: int, num_classes: int = 10,
                    aux: bool = True, **backbone) -> dict:
@@ -61,10 +32,6 @@ def classifier_cfg(genotype: Genotype, channels: int, num_classes: int = 10,
 
 def samples(labels):
     return [DataSample().set_gt_label(int(label)) for label in labels]
-
-
-def num_params(module) -> int:
-    return sum(p.numel() for p in module.parameters())
 
 
 def test_build_fills_channels_and_classes():
@@ -128,7 +95,7 @@ def test_aux_layer_validation():
     cfg['aux_layer'] = 8
     with pytest.raises(ValueError, match='aux_layer 8'):
         MMPRETRAIN_MODELS.build(cfg)
-    flat = Genotype([Gene(edges_of(NORMAL), [2, 3, 4, 5])], [0, 0], [])
+    flat = Genotype([Gene(edges_of(DARTS_V2_NORMAL), [2, 3, 4, 5])], [0, 0], [])
     with pytest.raises(ValueError, match='no reduction'):
         MMPRETRAIN_MODELS.build(classifier_cfg(flat, 8))
 

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from ddarts_mm.models.search import (ablation_gradient_coefficients,
-                                     ablation_loss, fair_darts_loss,
+                                     ablation_loss, ablation_scale,
+                                     fair_darts_loss,
                                      marginal_contributions,
                                      reference_ablation_loss, total_loss,
                                      zero_one_loss)
@@ -43,26 +44,37 @@ def test_ablation_loss_signs_and_degenerate_mean():
                             0.5)) == pytest.approx(2.2)
 
 
+@pytest.mark.parametrize('normalizer', ['mean', 'clamped', 'running'])
+@pytest.mark.parametrize('size', [0.3, 0.01])  # |m| above / below tau * L
 @pytest.mark.parametrize('sign', [1.0, -1.0])
-def test_gradient_coefficients_are_the_partial_derivatives(sign):
+def test_gradient_coefficients_are_the_partial_derivatives(sign, size,
+                                                           normalizer):
     """a_i = dL_T^i/dL and b_i = dL_T^i/dL_-k for k != i (Eq. 8)."""
     n, weight = 5, 0.7
     generator = torch.Generator().manual_seed(0)
     full = torch.tensor(2.0, dtype=torch.float64)
-    ablated = full - sign * (0.3 + torch.rand(
+    ablated = full - sign * size * (1 + torch.rand(
         n, generator=generator, dtype=torch.float64))
+    running = torch.tensor(0.1, dtype=torch.float64)
 
     def objectives(values):
-        l_ab = ablation_loss(marginal_contributions(values[0], values[1:]))
+        scale = ablation_scale(values[0], values[1:], normalizer, 0.1,
+                               running)
+        l_ab = ablation_loss(marginal_contributions(values[0], values[1:]),
+                             scale=scale)
         return values[0] + weight * l_ab
 
     jacobian = torch.autograd.functional.jacobian(
         objectives, torch.cat([full.view(1), ablated]))
-    coeffs = ablation_gradient_coefficients(full, ablated, weight)
+    scale = ablation_scale(full, ablated, normalizer, 0.1, running)
+    coeffs = ablation_gradient_coefficients(full, ablated, weight, scale)
     torch.testing.assert_close(coeffs.a, jacobian[:, 0])
     for i in range(n):
         for k in range(n):
             if k != i:
                 torch.testing.assert_close(coeffs.b[i], jacobian[i, 1 + k])
-    off = ablation_gradient_coefficients(full, full.expand(n), weight)
-    assert torch.all(off.a == 1) and torch.all(off.b == 0)
+    if normalizer == 'mean':
+        flat = full.expand(n)
+        off = ablation_gradient_coefficients(
+            full, flat, weight, ablation_scale(full, flat, 'mean'))
+        assert torch.all(off.a == 1) and torch.all(off.b == 0)

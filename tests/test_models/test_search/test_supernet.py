@@ -121,12 +121,14 @@ def test_xception_shares_alpha_per_gene():
     assert alphas[3] is alphas[10] and alphas[12] is not alphas[0]
     assert model.set_layers == [[0, 1, 2, 11], list(range(3, 11)), [12]]
     assert len(model.layer_alpha_names()) == 13
-    # the encoded ops start high, the others at sigmoid 0.5
+    # the encoded ops start high (alpha 10, as the authors' code), the
+    # others at sigmoid 0.5
     rows = {edge: r for r, edge in enumerate(model.edge_index())}
     gene2 = model.arch_parameters()['alpha_gene_2']
     sep = model.op_names.index('sep_conv_3x3')
-    assert gene2[rows[(2, 0)], sep] == 3.0 and gene2[rows[(3, 2)], sep] == 3.0
-    assert (gene2 == 3.0).sum() == 2 and (gene2 == 0.0).sum() == 14 * 12 - 2
+    assert gene2[rows[(2, 0)], sep] == 10.0
+    assert gene2[rows[(3, 2)], sep] == 10.0
+    assert (gene2 == 10.0).sum() == 2 and (gene2 == 0.0).sum() == 14 * 12 - 2
     assert model(torch.rand(2, 3, 16, 16)).shape == (2, 10)
 
 

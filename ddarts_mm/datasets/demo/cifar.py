@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from .demo_common import (DemoDataResult, build_atomically,
+from .common import (DemoDataResult, build_atomically,
                           check_positive_int, random_color, split_rng,
                           to_uint8)
 

@@ -32,7 +32,7 @@ from typing import List, Sequence, Tuple
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .demo_common import (DemoDataResult, ImageSize, boxes_overlap,
+from .common import (DemoDataResult, ImageSize, boxes_overlap,
                           build_atomically, check_image_size,
                           check_positive_int, random_color, smooth_noise,
                           split_rng, to_uint8)

@@ -1,0 +1,63 @@
+"""Helpers shared by the tests (``from helpers import ...``).
+
+``tests/`` is on ``sys.path`` (pytest inserts the folder of
+``tests/conftest.py``). Small genotypes written out as in the papers, and
+the checks several test modules make, as mmdet's
+``tests/test_models/test_backbones/utils.py`` keeps them.
+"""
+from typing import Iterable
+
+import torch.nn as nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from ddarts_mm.search_space.genotype import Edge, Gene, Genotype, edges_of
+
+#: DARTS (second order) CIFAR cells, DARTS pairs ``(op, from_node)``.
+DARTS_V2_NORMAL = [('sep_conv_3x3', 0), ('sep_conv_3x3', 1),
+                   ('sep_conv_3x3', 0), ('sep_conv_3x3', 1),
+                   ('sep_conv_3x3', 1), ('skip_connect', 0),
+                   ('skip_connect', 0), ('dil_conv_3x3', 2)]
+DARTS_V2_REDUCE = [('max_pool_3x3', 0), ('max_pool_3x3', 1),
+                   ('skip_connect', 2), ('max_pool_3x3', 1),
+                   ('max_pool_3x3', 0), ('skip_connect', 2),
+                   ('skip_connect', 2), ('max_pool_3x3', 1)]
+#: FairDARTS-a cells, triples ``(op, to_node, from_node)``.
+FAIRDARTS_A_NORMAL = [('sep_conv_3x3', 2, 0), ('sep_conv_5x5', 2, 1),
+                      ('max_pool_3x3', 4, 0), ('sep_conv_3x3', 5, 0)]
+FAIRDARTS_A_REDUCE = [('max_pool_3x3', 2, 0), ('avg_pool_3x3', 2, 1),
+                      ('avg_pool_3x3', 3, 0), ('dil_conv_5x5', 3, 1),
+                      ('avg_pool_3x3', 4, 0), ('sep_conv_5x5', 4, 1),
+                      ('skip_connect', 5, 0), ('skip_connect', 5, 1)]
+
+
+def two_gene_genotype(normal: Gene, reduce: Gene, layers: int,
+                      name: str = None) -> Genotype:
+    """``layers`` layers, reductions at ``layers // 3`` and ``2 * layers // 3``."""
+    reductions = [layers // 3, 2 * layers // 3]
+    return Genotype([normal, reduce],
+                    [int(i in reductions) for i in range(layers)],
+                    reductions, name=name)
+
+
+def darts_v2(layers: int = 8) -> Genotype:
+    """DARTS_V2 grown DARTS' way (the reduce gene at the two reductions)."""
+    return two_gene_genotype(Gene(edges_of(DARTS_V2_NORMAL), [2, 3, 4, 5]),
+                             Gene(edges_of(DARTS_V2_REDUCE), [2, 3, 4, 5]),
+                             layers, name='DARTS_V2')
+
+
+def fairdarts_a(layers: int = 20) -> Genotype:
+    """FairDARTS-a with the output = nodes receiving edges."""
+    return two_gene_genotype(Gene([Edge(*e) for e in FAIRDARTS_A_NORMAL]),
+                             Gene([Edge(*e) for e in FAIRDARTS_A_REDUCE]),
+                             layers)
+
+
+def num_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def check_norm_state(modules: Iterable[nn.Module], train_state: bool) -> bool:
+    """Whether every BN of ``modules`` is in ``train_state``."""
+    return all(m.training == train_state for mod in modules
+               for m in mod.modules() if isinstance(m, _BatchNorm))
