@@ -17,7 +17,7 @@ data_root = 'data/demo/coco/'
 # = ddarts_mm.datasets.COCO_SHAPES_CLASSES
 metainfo = dict(classes=('circle', 'square', 'triangle'))
 image_scale = (128, 128)
-max_iters = 400
+max_iters = 800
 
 model = dict(
     backbone=dict(
