@@ -116,6 +116,13 @@ fi
 say "installing mmdet $MMDET_VERSION, mmpretrain $MMPRETRAIN_VERSION, pycocotools, cityscapesscripts and ddarts_mm"
 "${PIP[@]}" -q "mmdet==$MMDET_VERSION" "mmpretrain==$MMPRETRAIN_VERSION" pycocotools cityscapesscripts "$SETUPTOOLS"
 "${PIP[@]}" -q --no-build-isolation -e "$ROOT[all]"
+# mmengine's get_installed_path (behind `_base_ = 'ddarts_mm::...'` and mim)
+# looks for <site-packages>/ddarts_mm, which a PEP 660 editable install does
+# not create: link it to the source package (same files, with its .mim).
+SITE="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+if [[ ! -e "$SITE/ddarts_mm" ]]; then
+  ln -s "$ROOT/ddarts_mm" "$SITE/ddarts_mm"
+fi
 
 say "checking imports"
 ( cd / && "$PY" -c 'import mmcv, mmdet, mmpretrain, ddarts_mm; from mmcv.ops import nms, RoIAlign; print("  mmcv", mmcv.__version__, "mmdet", mmdet.__version__, "mmpretrain", mmpretrain.__version__)' )
