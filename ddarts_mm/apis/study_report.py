@@ -76,14 +76,22 @@ def method_table(records: Sequence[dict]) -> List[str]:
     return lines
 
 
-def sweep_table(records: Sequence[dict], key: str) -> List[str]:
-    """Markdown rows of a sweep over ``key`` ('w_ab' or 'w01')."""
+def sweep_groups(records: Sequence[dict],
+                 key: str) -> Dict[float, List[dict]]:
+    """The finished ``ddarts-exact`` runs of a sweep over ``key`` ('w_ab'
+    or 'w01', the other weight at the paper's value), by value of ``key``."""
     other, other_value = (('w01', PAPER_W01) if key == 'w_ab' else
                           ('w_ab', PAPER_W_AB))
     groups: Dict[float, List[dict]] = defaultdict(list)
     for record in _ok(records):
         if record['method'] == 'ddarts-exact' and record[other] == other_value:
             groups[record[key]].append(record)
+    return groups
+
+
+def sweep_table(records: Sequence[dict], key: str) -> List[str]:
+    """Markdown rows of a sweep over ``key`` ('w_ab' or 'w01')."""
+    groups = sweep_groups(records, key)
     lines = [f'| {key} | n | min global loss | dominant ops (%) | retrained '
              'top-1 (%) |', '|---|---|---|---|---|']
     for value in sorted(groups):
@@ -99,13 +107,9 @@ def sweep_table(records: Sequence[dict], key: str) -> List[str]:
 def _sweep_figure(records, key: str, metric: str, ylabel: str, title: str,
                   stem: Path) -> List[Path]:
     from ddarts_mm.visualization.figures import new_figure, save_figure
-    other, other_value = (('w01', PAPER_W01) if key == 'w_ab' else
-                          ('w_ab', PAPER_W_AB))
-    groups: Dict[float, List[float]] = defaultdict(list)
-    for record in _ok(records):
-        if (record['method'] == 'ddarts-exact' and record[other] == other_value
-                and isinstance(record.get(metric), (int, float))):
-            groups[record[key]].append(record[metric])
+    groups = {value: _values(runs, metric)
+              for value, runs in sweep_groups(records, key).items()}
+    groups = {value: values for value, values in groups.items() if values}
     figure = new_figure(4.5, 3.2)
     axes = figure.add_subplot(1, 1, 1)
     xs = sorted(groups)
