@@ -61,6 +61,8 @@ install_requires = [
 ]
 extras_require = {
     'vis': ['matplotlib', 'networkx'],
+    # TensorboardVisBackend (configs/_base_/env_runtime.py)
+    'tensorboard': ['tensorboard'],
     'demo': ['scikit-learn', 'matplotlib', 'networkx'],
     'tests': ['pytest', 'scikit-learn', 'matplotlib', 'networkx'],
 }

@@ -1,6 +1,8 @@
 # Runtime of the classification configs (mmpretrain's default_runtime.py
 # plus ddarts_mm): mmpretrain scope, DARTS' drop path ramp, checkpoints that
 # load with torch.load(weights_only=True), logs and scalars on disk.
+_base_ = ['./env_runtime.py']
+
 default_scope = 'mmpretrain'
 custom_imports = dict(
     imports=[
@@ -24,14 +26,4 @@ custom_hooks = [
     dict(type='ddarts_mm.SafeCheckpointHook'),
 ]
 
-env_cfg = dict(
-    cudnn_benchmark=False,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))
-
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0, deterministic=False)
+visualizer = dict(type='UniversalVisualizer')  # backends: env_runtime.py

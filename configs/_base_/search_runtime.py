@@ -1,4 +1,6 @@
 # Runtime of a D-DARTS search: ddarts_mm scope, search hooks, DDP wrapper.
+_base_ = ['./env_runtime.py']
+
 default_scope = 'ddarts_mm'
 custom_imports = dict(
     imports=['ddarts_mm.engine', 'ddarts_mm.models.search',
@@ -14,9 +16,11 @@ default_hooks = dict(
 custom_hooks = [
     # checkpoints readable by torch.load(weights_only=True), resumable
     dict(type='SafeCheckpointHook'),
-    # ablation loss every iteration, M_i and L_AB^i logged
+    # ablation loss every iteration, M_i and L_AB^i logged; their curves
+    # as an image every figure_interval (5) epochs (docs/visualization.md)
     dict(type='AblationLossHook', interval=1),
-    # genotype_epoch_{k}_{method}.json / genotype_final_{method}.json
+    # genotype_epoch_{k}_{method}.json / genotype_final_{method}.json; the
+    # alpha heatmap, network and (at the end) gene graphs as images
     dict(type='GenotypeHook', methods=['darts', 'sparse', 'edge'],
          threshold=0.85),
 ]
@@ -27,15 +31,5 @@ custom_hooks = [
 # mmengine's root registry without the default scope.
 model_wrapper_cfg = dict(type='ddarts_mm.DDartsDistributedDataParallel')
 
-env_cfg = dict(
-    cudnn_benchmark=False,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))
-
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+visualizer = dict(type='Visualizer')  # backends: env_runtime.py
 log_processor = dict(by_epoch=True, window_size=50)
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0, deterministic=False)

@@ -1,15 +1,7 @@
 # D-DARTS, searched on CIFAR-100 (8 cells, w_ab=0.5, w01=7, edge parsing
 # t=0.85; the authors' genotype), trained as searched: 8 layers, C=36, on
 # CIFAR-100 with the DARTS recipe.
-_base_ = [
-    '../_base_/models/ddarts_net_cifar.py',
-    '../_base_/datasets/cifar100_darts.py',
-    '../_base_/schedules/cifar_600e.py',
-    '../_base_/default_runtime.py',
-]
+# Everything but the genotype is dd-c100-sparse_8l-c36_1xb128_cifar100.py.
+_base_ = './dd-c100-sparse_8l-c36_1xb128_cifar100.py'
 
-model = dict(
-    backbone=dict(
-        genotype='D-DARTS_threshold_edge_abl0.5_fair7_cifar100_0.85_50',
-        layers=8),
-    head=dict(num_classes=100, topk=(1, 5)))
+model = dict(backbone=dict(genotype='D-DARTS_threshold_edge_abl0.5_fair7_cifar100_0.85_50'))

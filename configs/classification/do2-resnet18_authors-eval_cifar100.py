@@ -11,21 +11,10 @@
 # Test only. For CIFAR-10 use '../_base_/datasets/cifar10_darts.py' and
 # head num_classes=10.
 _base_ = [
+    '../_base_/models/do2_resnet18_authors_eval.py',
     '../_base_/datasets/cifar100_darts.py',
     '../_base_/default_runtime.py',
 ]
 
-model = dict(
-    type='DDartsClassifier',
-    backbone=dict(
-        type='DDartsNet',
-        genotype='DO-2-ResNet18',
-        init_channels=64,
-        stem='cifar',
-        layout='authors',
-        out_indices=(-1, )),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=100, topk=(1, 5)))
-test_cfg = dict()
-val_cfg = dict()
+model = dict(backbone=dict(stem='cifar'), head=dict(num_classes=100))
 load_from = 'checkpoints/do2-resnet18_authors_cifar100.pth'

@@ -14,19 +14,12 @@
 # test pipeline is their utils.py validation transform: PIL decoding,
 # Resize(256) of the short edge (PIL bilinear), CenterCrop(224), ToTensor,
 # Normalize(ImageNet mean and std). Test only: no training settings.
-_base_ = ['../_base_/default_runtime.py']
+_base_ = [
+    '../_base_/models/do2_resnet18_authors_eval.py',
+    '../_base_/default_runtime.py',
+]
 
-model = dict(
-    type='DDartsClassifier',
-    backbone=dict(
-        type='DDartsNet',
-        genotype='DO-2-ResNet18',
-        init_channels=64,
-        stem='detection',
-        layout='authors',
-        out_indices=(-1, )),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=1000, topk=(1, 5)))
+model = dict(backbone=dict(stem='detection'), head=dict(num_classes=1000))
 
 data_preprocessor = dict(
     num_classes=1000,
@@ -54,8 +47,6 @@ test_dataloader = dict(
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False))
 test_evaluator = dict(type='Accuracy', topk=(1, 5))
-test_cfg = dict()
 val_dataloader = test_dataloader
 val_evaluator = test_evaluator
-val_cfg = dict()
 load_from = 'checkpoints/do2-resnet18_authors_imagenet.pth'

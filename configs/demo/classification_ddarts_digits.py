@@ -24,7 +24,7 @@ _base_ = [
 custom_imports = dict(
     imports=[
         'ddarts_mm.models.backbones', 'ddarts_mm.models.classifiers',
-        'ddarts_mm.engine.hooks', 'ddarts_mm.datasets.demo_cifar_dataset'
+        'ddarts_mm.engine.hooks', 'ddarts_mm.datasets.demo.cifar_dataset'
     ],
     allow_failed_imports=False)
 

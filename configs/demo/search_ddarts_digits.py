@@ -25,7 +25,7 @@ _base_ = '../search/ddarts_8cells_cifar10.py'
 custom_imports = dict(
     imports=[
         'ddarts_mm.engine', 'ddarts_mm.models.search',
-        'ddarts_mm.datasets.split', 'ddarts_mm.datasets.demo_cifar_dataset'
+        'ddarts_mm.datasets.split', 'ddarts_mm.datasets.demo.cifar_dataset'
     ],
     allow_failed_imports=False)
 

@@ -9,7 +9,10 @@
 # and the start point: mmdet's config fine-tunes a COCO-trained Mask R-CNN
 # R50 (load_from); this one and its ResNet18 twin start from ImageNet
 # backbones, so that the two compare backbones only.
-_base_ = 'mmdet::cityscapes/mask-rcnn_r50_fpn_1x_cityscapes.py'
+_base_ = [
+    'mmdet::cityscapes/mask-rcnn_r50_fpn_1x_cityscapes.py',
+    '../_base_/models/do2_resnet18_detection.py'
+]
 
 # ddarts_mm.evaluation: cityscapesscripts' evaluation with numpy >= 2.4
 custom_imports = dict(
@@ -17,21 +20,8 @@ custom_imports = dict(
     allow_failed_imports=False)
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='DDartsNet',
-        genotype='DO-2-ResNet18',
-        init_channels=64,  # stage channels 256, 512, 1024, 2048
-        stem='detection',  # stage strides 4, 8, 16, 32
-        out_indices=(0, 1, 2, 3),
-        frozen_stages=1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=True,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/do2-resnet18_imagenet.pth',
-            prefix='backbone.')),
-    neck=dict(in_channels=[256, 512, 1024, 2048]))
+    backbone={{_base_.do2_resnet18_backbone}},
+    neck=dict(in_channels={{_base_.do2_resnet18_channels}}))
 
 load_from = None
 # mmdet's Cityscapes lr (0.01) is for 8 GPUs x 1 image (its own note); the

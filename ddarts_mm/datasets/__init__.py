@@ -3,7 +3,7 @@
 Importing this package loads nothing but itself. ``SplitDataset`` (the
 search's weights/arch halves, ddarts_mm's ``DATASETS``), ``DemoCIFAR10`` and
 ``DemoCIFAR100`` (mmpretrain data sets reading the demo pickles, registered
-in mmpretrain's ``DATASETS``; configs list :mod:`.demo_cifar_dataset` in
+in mmpretrain's ``DATASETS``; configs list :mod:`.demo.cifar_dataset` in
 ``custom_imports``) and the demo data makers of :mod:`.demo`
 (``make_cifar_digits``, ``make_coco_shapes``, ``make_cityscapes_shapes``...)
 are imported on first access.
@@ -12,8 +12,8 @@ from importlib import import_module
 from typing import Any
 
 _LAZY = {
-    'DemoCIFAR10': '.demo_cifar_dataset',
-    'DemoCIFAR100': '.demo_cifar_dataset',
+    'DemoCIFAR10': '.demo.cifar_dataset',
+    'DemoCIFAR100': '.demo.cifar_dataset',
     'SplitDataset': '.split',
 }
 _DEMO = (

@@ -24,210 +24,21 @@ deterministic. Edges are listed node by node; within a node ``darts`` and
 ``sparse`` list them by decreasing strength (as DARTS does), ``edge`` by
 source node, the ops of an edge by decreasing weight.
 """
-from dataclasses import MISSING, dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import torch
 
-from .genotype import (MAX_LAYERS, MAX_STEPS, Edge, Gene, Genotype,
-                       validate_genotype)
-from .primitives import search_space_ops
+from .genotype import Edge, Gene, Genotype, validate_genotype
+from .layout import MIXINGS, Row, SearchLayout, dag_rows
 
-#: How alpha becomes op weights (see :func:`edge_weights`).
-MIXINGS = ('sigmoid', 'softmax')
+__all__ = [
+    'MIXINGS', 'PARSE_METHODS', 'PARSERS', 'Row', 'SearchLayout',
+    'count_dominant_ops', 'dag_rows', 'edge_weights', 'parse_darts',
+    'parse_edge', 'parse_gene', 'parse_genotype', 'parse_sparse'
+]
 
-Row = Tuple[int, int]
 #: Names of the parsing methods, in the order they are usually reported.
 PARSE_METHODS: Tuple[str, ...] = ('darts', 'sparse', 'edge')
-
-
-def dag_rows(steps: int) -> List[Row]:
-    """The edges of a full cell DAG as ``(to_node, from_node)`` rows.
-
-    Node ``j`` (2 .. steps+1) receives one edge from every earlier node, in
-    the order of DARTS' supernet: ``(2, 0), (2, 1), (3, 0), (3, 1), (3, 2),
-    ...``.
-
-    Args:
-        steps (int): Intermediate nodes of the cell.
-
-    Returns:
-        list[tuple[int, int]]: ``steps * (steps + 3) / 2`` rows.
-    """
-    return [(to_node, from_node) for to_node in range(2, steps + 2)
-            for from_node in range(to_node)]
-
-
-@dataclass
-class SearchLayout:
-    """What parsing needs to know about a supernet, as plain data.
-
-    Stored in search checkpoints (``meta['ddarts_search_layout']``) so that
-    ``tools/genotype.py derive`` can parse a checkpoint without building the
-    supernet.
-
-    Args:
-        search_space (str): 'S' or 'S_o'; the columns of every alpha.
-        steps (int): Intermediate nodes per cell.
-        reductions (list[int]): Reduction layers of the supernet.
-        sequence (list[int]): For each layer, the index of its alpha set
-            (``[0, 1, ..., n-1]`` for D-DARTS; DARTOpti shares alpha sets).
-        alpha_names (list[str]): Name of each alpha set (the keys of the
-            per-cell optimizer wrappers).
-        rows (list[tuple[int, int]]): ``(to_node, from_node)`` of each alpha
-            row. Defaults to :func:`dag_rows` of ``steps``.
-        state_dict_keys (list[str], optional): The ``state_dict`` key of
-            each alpha set. Defaults to None.
-        name (str, optional): Name given to parsed genotypes. Defaults to
-            None.
-        mixing (str): How alpha becomes op weights: 'sigmoid' (FairDARTS,
-            Eq. 2) or 'softmax' over each edge's ops (DARTS, Eq. 1).
-            Defaults to 'sigmoid'.
-    """
-    search_space: str
-    steps: int
-    reductions: List[int]
-    sequence: List[int]
-    alpha_names: List[str]
-    rows: List[Row] = field(default_factory=list)
-    state_dict_keys: Optional[List[str]] = None
-    name: Optional[str] = None
-    mixing: str = 'sigmoid'
-
-    def __post_init__(self) -> None:
-        self._check_types()
-        self.rows = [tuple(row) for row in self.rows] or dag_rows(self.steps)
-        search_space_ops(self.search_space)  # raises on an unknown space
-        if not self.alpha_names:
-            raise ValueError('SearchLayout: alpha_names is empty')
-        for layer, index in enumerate(self.sequence):
-            if not 0 <= index < len(self.alpha_names):
-                raise ValueError(
-                    f'SearchLayout: sequence: layer {layer} refers to alpha '
-                    f'set {index}, but there are {len(self.alpha_names)}')
-        if (self.state_dict_keys is not None
-                and len(self.state_dict_keys) != len(self.alpha_names)):
-            raise ValueError('SearchLayout: state_dict_keys and alpha_names '
-                             'differ in length')
-
-    def _check_types(self) -> None:
-        """Bound every field (layouts come from checkpoint files)."""
-
-        def ints(key: str, value: Any, low: int, high: int) -> None:
-            values = value if isinstance(value, (list, tuple)) else [value]
-            if key != 'steps' and not isinstance(value, (list, tuple)):
-                raise ValueError(f'SearchLayout: field {key} must be a list')
-            if key != 'steps' and len(values) > MAX_LAYERS:
-                raise ValueError(f'SearchLayout: field {key} has '
-                                 f'{len(values)} entries (> {MAX_LAYERS})')
-            for v in values:
-                if type(v) is not int or not low <= v <= high:
-                    raise ValueError(f'SearchLayout: field {key}: {v!r} is '
-                                     f'not an integer in {low}..{high}')
-
-        if not isinstance(self.search_space, str):
-            raise ValueError('SearchLayout: field search_space must be a '
-                             'string')
-        ints('steps', self.steps, 1, MAX_STEPS)
-        ints('reductions', self.reductions, 0, MAX_LAYERS)
-        ints('sequence', self.sequence, 0, MAX_LAYERS)
-        for key in ('alpha_names', 'state_dict_keys'):
-            names = getattr(self, key)
-            if names is None and key == 'state_dict_keys':
-                continue
-            if not isinstance(names, (list, tuple)) or len(names) > (
-                    MAX_LAYERS) or not all(isinstance(n, str) for n in names):
-                raise ValueError(f'SearchLayout: field {key} must be a list '
-                                 f'of at most {MAX_LAYERS} strings')
-        if self.name is not None and not isinstance(self.name, str):
-            raise ValueError('SearchLayout: field name must be a string')
-        if self.mixing not in MIXINGS:
-            raise ValueError(f'SearchLayout: field mixing must be one of '
-                             f'{MIXINGS}, got {self.mixing!r}')
-        if not isinstance(self.rows, (list, tuple)) or len(self.rows) > (
-                MAX_STEPS * (MAX_STEPS + 3) // 2):
-            raise ValueError('SearchLayout: field rows must be a list of at '
-                             f'most {MAX_STEPS * (MAX_STEPS + 3) // 2} '
-                             '(to_node, from_node) pairs')
-        for row in self.rows:
-            if (not isinstance(row, (list, tuple)) or len(row) != 2
-                    or not all(type(v) is int for v in row)):
-                raise ValueError(f'SearchLayout: field rows: {row!r} is not '
-                                 'a (to_node, from_node) pair of integers')
-
-    @property
-    def ops(self) -> Tuple[str, ...]:
-        return search_space_ops(self.search_space)
-
-    def to_dict(self) -> Dict[str, Any]:
-        """Plain data (lists, ints, strings): safe for ``weights_only``."""
-        return dict(
-            search_space=self.search_space,
-            steps=int(self.steps),
-            reductions=[int(r) for r in self.reductions],
-            sequence=[int(s) for s in self.sequence],
-            alpha_names=list(self.alpha_names),
-            rows=[[int(t), int(f)] for t, f in self.rows],
-            state_dict_keys=(None if self.state_dict_keys is None else list(
-                self.state_dict_keys)),
-            name=self.name,
-            mixing=self.mixing)
-
-    @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> 'SearchLayout':
-        if not isinstance(data, dict):
-            raise ValueError('SearchLayout: a layout must be a mapping, got '
-                             f'{type(data).__name__}')
-        known = set(cls.__dataclass_fields__)
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f'SearchLayout: unknown field(s) '
-                             f'{sorted(unknown)}')
-        missing = {f.name for f in cls.__dataclass_fields__.values()
-                   if f.default is MISSING and f.default_factory is MISSING
-                   } - set(data)
-        if missing:
-            raise ValueError(f'SearchLayout: missing field(s) '
-                             f'{sorted(missing)}')
-        return cls(**data)
-
-    @classmethod
-    def from_supernet(cls, model: torch.nn.Module) -> 'SearchLayout':
-        """Read the layout of a supernet (``DDartsSupernet`` interface).
-
-        Uses ``model.search_layout()`` when the model provides it;
-        otherwise ``alpha_names()``, ``arch_parameters()``,
-        ``cell_alphas()`` (one alpha per layer, shared sets being the same
-        parameter), ``edge_index()`` (the rows) and the attributes
-        ``search_space``, ``steps`` and ``reductions``.
-
-        Args:
-            model (nn.Module): The supernet, or a model wrapper around it.
-        """
-        model = getattr(model, 'module', model)
-        if hasattr(model, 'search_layout'):
-            layout = model.search_layout()
-            return (layout if isinstance(layout, SearchLayout) else
-                    cls.from_dict(dict(layout)))
-        names = list(model.alpha_names())
-        params = model.arch_parameters()
-        index_of = {id(params[name]): i for i, name in enumerate(names)}
-        sequence = []
-        for layer, alpha in enumerate(model.cell_alphas()):
-            if id(alpha) not in index_of:
-                raise ValueError(f'cell_alphas()[{layer}] is none of the '
-                                 'arch_parameters()')
-            sequence.append(index_of[id(alpha)])
-        key_of = {id(p): key for key, p in model.named_parameters()}
-        return cls(
-            search_space=str(model.search_space),
-            steps=int(model.steps),
-            reductions=[int(r) for r in model.reductions],
-            sequence=sequence,
-            alpha_names=names,
-            rows=[tuple(row) for row in model.edge_index()],
-            state_dict_keys=[key_of.get(id(params[n]), n) for n in names],
-            mixing=str(getattr(model, 'mixing', 'sigmoid')))
 
 
 # ---------------------------------------------------------------- methods
@@ -246,29 +57,16 @@ def _node_rows(rows: Sequence[Row]) -> Dict[int, List[int]]:
 
 def parse_darts(weights: torch.Tensor, rows: Sequence[Row],
                 ops: Sequence[str], threshold: float = 0.0) -> List[Edge]:
-    """DARTS parsing: 2 strongest incoming edges per node, argmax op.
+    """DARTS parsing: :func:`parse_sparse` without a threshold.
 
-    An edge's strength is the largest op weight on it. ``threshold`` is
-    ignored (kept for a uniform signature).
-
-    Args:
-        weights (Tensor): ``(E, K)`` op weights ``sigmoid(alpha)``.
-        rows (Sequence[tuple[int, int]]): ``(to_node, from_node)`` per row.
-        ops (Sequence[str]): The K op names.
-        threshold (float): Unused.
+    The 2 strongest incoming edges per node (an edge's strength is its
+    largest op weight), each with its argmax op. ``threshold`` is ignored
+    (kept for a uniform signature).
 
     Returns:
         list[Edge]: Two edges per node.
     """
-    table = weights.tolist()
-    edges = []
-    for to_node, indices in _node_rows(rows).items():
-        best = [max(table[i]) for i in indices]
-        for pos in _by_strength(best)[:2]:
-            row = table[indices[pos]]
-            edges.append(Edge(ops[_by_strength(row)[0]], to_node,
-                              rows[indices[pos]][1]))
-    return edges
+    return parse_sparse(weights, rows, ops, threshold=float('-inf'))
 
 
 def parse_sparse(weights: torch.Tensor, rows: Sequence[Row],

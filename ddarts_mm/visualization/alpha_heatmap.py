@@ -15,6 +15,7 @@ from typing import List, Optional, Sequence, Union
 
 import numpy as np
 
+from ddarts_mm.search_space.layout import dag_rows
 from .figures import figure_to_rgb, new_figure, to_numpy
 
 #: Annotate each square with its value when a panel has at most this many.
@@ -24,6 +25,7 @@ _MAX_ANNOTATED = 200
 def darts_edge_names(steps: int) -> List[str]:
     """Names of a search cell's edges in DARTS order, e.g. ``'c_{k-2}->0'``.
 
+    The rows of :func:`~ddarts_mm.search_space.layout.dag_rows`, named:
     DARTS, FairDARTS and D-DARTS number the mixed edges node by node: the
     ``j + 2`` edges into intermediate node ``j`` (from the two cell inputs,
     then from intermediate nodes ``0 .. j-1``), ``steps * (steps + 3) / 2``
@@ -35,13 +37,9 @@ def darts_edge_names(steps: int) -> List[str]:
     Returns:
         list[str]: One name per edge, ``'<from>-><to>'``.
     """
-    names = []
-    for node in range(steps):
-        for source in range(node + 2):
-            origin = ('c_{k-2}', 'c_{k-1}')[source] if source < 2 else str(
-                source - 2)
-            names.append(f'{origin}->{node}')
-    return names
+    inputs = ('c_{k-2}', 'c_{k-1}')
+    return [f'{inputs[src] if src < 2 else src - 2}->{dst - 2}'
+            for dst, src in dag_rows(steps)]
 
 
 def _as_cells(alphas) -> List[np.ndarray]:
@@ -125,12 +123,7 @@ def _edge_names(edge_names: Optional[Sequence[str]],
 
 
 def draw_alpha_heatmap(alphas: Union[Sequence, np.ndarray],
-                       op_names: Sequence[str],
-                       edge_names: Optional[Sequence[str]] = None,
-                       cell_titles: Optional[Sequence[str]] = None,
-                       reductions: Sequence[int] = (),
-                       apply_sigmoid: bool = True,
-                       title: Optional[str] = None) -> np.ndarray:
+                       op_names: Sequence[str], **options) -> np.ndarray:
     """Heatmap of sigmoid(alpha) per cell: rows are edges, columns ops.
 
     For mmengine's visualizer, e.g. in a hook at the end of an epoch::
@@ -144,6 +137,7 @@ def draw_alpha_heatmap(alphas: Union[Sequence, np.ndarray],
             array (cells, edges, ops) or a single 2-D one also work. Tensors
             may live on any device.
         op_names (Sequence[str]): The search space's ops, column order.
+        **options: Keyword arguments of :func:`alpha_heatmap_figure`:
         edge_names (Sequence[str], optional): Row labels. Defaults to
             :func:`darts_edge_names` when the edge count matches a DARTS
             cell, else ``'edge i'``.
@@ -158,6 +152,4 @@ def draw_alpha_heatmap(alphas: Union[Sequence, np.ndarray],
     Returns:
         np.ndarray: uint8 RGB image of shape (H, W, 3).
     """
-    return figure_to_rgb(
-        alpha_heatmap_figure(alphas, op_names, edge_names, cell_titles,
-                             reductions, apply_sigmoid, title))
+    return figure_to_rgb(alpha_heatmap_figure(alphas, op_names, **options))

@@ -220,7 +220,7 @@ def draw_gene(gene: Gene, title: Optional[str] = None,
     """Picture of one cell: nodes and edges labelled with their operations.
 
     Reduction cells get a thick red frame and red title. For mmengine's
-    visualizer: ``runner.visualizer.add_image('genotype/cell_3',
+    visualizer: ``runner.visualizer.add_image('genotype_gene_3',
     draw_gene(gene, 'cell 3', True), step=epoch)``.
 
     Args:

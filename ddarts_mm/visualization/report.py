@@ -19,7 +19,7 @@ from ddarts_mm.search_space.genotype import Genotype, atomic_write_text
 from ddarts_mm.search_space.primitives import search_space_ops
 from .alpha_heatmap import alpha_heatmap_figure
 from .curves import marginal_contributions_figure
-from .figures import save_figure
+from .figures import save_figure, to_numpy
 from .genotype_plot import GenotypePlot, plot_genotype
 from .scalars import (ABLATION_LOSS_PATTERNS, MARGINAL_PATTERNS, Series,
                       find_scalars_json, load_scalars, per_cell_series)
@@ -142,6 +142,44 @@ def edge_names_of(rows: Sequence[Sequence[int]]) -> List[str]:
     return [f'{name(source)}->{name(target)}' for target, source in rows]
 
 
+def reduction_sets(layout: dict) -> List[int]:
+    """The alpha sets used by a reduction layer of ``layout`` (plain data)."""
+    reductions = set(layout.get('reductions', ()))
+    return sorted({s for k, s in enumerate(layout['sequence'])
+                   if k in reductions})
+
+
+def layout_heatmap_figure(alphas: Sequence, layout: dict,
+                          title: Optional[str] = None):
+    """The op weights of every alpha set, one panel each, titled by layers.
+
+    Args:
+        alphas (Sequence): One (edges, ops) array or tensor per alpha set,
+            in ``layout['alpha_names']`` order.
+        layout (dict): ``SearchLayout.to_dict()`` (checkpoint ``meta``).
+        title (str, optional): Figure title. Defaults to None.
+
+    Returns:
+        matplotlib.figure.Figure: sigmoid(alpha) panels, or softmax over
+        each edge's ops for ``mixing='softmax'`` (DARTS) layouts.
+    """
+    layers = [[k for k, s in enumerate(layout['sequence']) if s == i]
+              for i in range(len(alphas))]
+    titles = [f'{name} (layer{"s" if len(ls) > 1 else ""} '
+              f'{", ".join(map(str, ls))})'
+              for name, ls in zip(layout['alpha_names'], layers)]
+    softmax = layout.get('mixing', 'sigmoid') == 'softmax'
+    if softmax:
+        alphas = [np.exp(a - a.max(axis=1, keepdims=True))
+                  for a in map(to_numpy, alphas)]
+        alphas = [a / a.sum(axis=1, keepdims=True) for a in alphas]
+    return alpha_heatmap_figure(
+        alphas, search_space_ops(layout['search_space']),
+        edge_names=edge_names_of(layout['rows']), cell_titles=titles,
+        reductions=reduction_sets(layout), apply_sigmoid=not softmax,
+        title=title)
+
+
 @dataclass
 class SearchFigures:
     """The pictures :func:`draw_search_figures` made (PNG paths; SVG twins).
@@ -203,18 +241,8 @@ def draw_search_figures(search_dir: PathLike, out_dir: PathLike,
     else:
         alphas, layout = alphas_from_checkpoint(checkpoint)
         reductions = layout.get('reductions', reductions)
-        layers = [[k for k, s in enumerate(layout['sequence']) if s == i]
-                  for i in range(len(alphas))]
-        titles = [f'{name} (layer{"s" if len(ls) > 1 else ""} '
-                  f'{", ".join(map(str, ls))})'
-                  for name, ls in zip(layout['alpha_names'], layers)]
-        reduced = [i for i, ls in enumerate(layers)
-                   if any(k in reductions for k in ls)]
-        figure = alpha_heatmap_figure(
-            alphas, search_space_ops(layout['search_space']),
-            edge_names=edge_names_of(layout['rows']), cell_titles=titles,
-            reductions=reduced,
-            title=f'sigmoid(alpha) per cell, {checkpoint.name}')
+        figure = layout_heatmap_figure(
+            alphas, layout, f'sigmoid(alpha) per cell, {checkpoint.name}')
         figures.heatmap = save_figure(figure, out_dir / 'alpha_heatmap',
                                       formats)[0]
     scalars = find_scalars_json(search_dir)

@@ -18,7 +18,7 @@ from mmengine.config import Config  # noqa: E402
 
 from ddarts_mm.datasets import write_cifar_pickles  # noqa: E402
 # DemoCIFAR10/100: mmpretrain's CIFAR classes without the md5 check
-from ddarts_mm.datasets import demo_cifar_dataset  # noqa: E402,F401
+from ddarts_mm.datasets.demo import cifar_dataset  # noqa: E402,F401
 from ddarts_mm.search_space.zoo import get_genotype  # noqa: E402
 from ddarts_mm.visualization import find_scalars_json, load_scalars  # noqa
 

@@ -355,8 +355,8 @@ def test_backbone_complexity_benchmark_runs(capsys):
 def test_demo_detectors_iterate_an_infinite_sampler(name, key, dataset_type):
     """No dataloader restart (mmengine's 'Reach the end of the dataloader'
     warning) and no dataset wrapper (mmdet's browse_dataset.py); the demo
-    still trains the iterations demo_stages.py gives it."""
-    from ddarts_mm.apis.demo_stages import FULL
+    still trains the iterations ddarts_mm/demo/stages.py gives it."""
+    from ddarts_mm.demo.stages import FULL
     cfg = load(osp.join('configs', 'demo', name))
     assert cfg.train_cfg.type == 'IterBasedTrainLoop'
     assert cfg.train_cfg.max_iters == FULL.detection_iters[key]

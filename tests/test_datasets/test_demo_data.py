@@ -64,6 +64,17 @@ def test_import_is_light():
     subprocess.run([sys.executable, '-c', code], check=True, cwd=REPO)
 
 
+def test_the_cifar_data_sets_load_no_demo_maker():
+    """``custom_imports`` of ``ddarts_mm.datasets.demo.cifar_dataset``
+    registers DemoCIFAR10/100 without the drawing code of the makers."""
+    pytest.importorskip('mmpretrain')
+    code = ('import sys, ddarts_mm.datasets.demo.cifar_dataset; '
+            "makers = [m for m in ('cifar', 'coco', 'cityscapes', 'common') "
+            "if f'ddarts_mm.datasets.demo.{m}' in sys.modules]; "
+            'assert not makers, makers')
+    subprocess.run([sys.executable, '-c', code], check=True, cwd=REPO)
+
+
 @pytest.mark.parametrize('maker,kwargs,root', [
     (make_coco_shapes, COCO_KW, 'coco_root'),
     (make_cityscapes_shapes, CS_KW, 'cityscapes_root'),
@@ -145,7 +156,7 @@ def test_cifar_digits_load_with_mmpretrain(cifar_root):
     import ddarts_mm.datasets as dd
 
     # What custom_imports in a config does: registers DemoCIFAR10/100.
-    import_modules_from_strings(['ddarts_mm.datasets.demo_cifar_dataset'])
+    import_modules_from_strings(['ddarts_mm.datasets.demo.cifar_dataset'])
     # The stock class checks the md5 of the real CIFAR-10 files.
     with pytest.raises(RuntimeError, match='Cannot find CIFAR10'):
         CIFAR10(data_root=cifar_root, split='train', download=False)

@@ -37,7 +37,7 @@ def write_config(path: Path, data_root: Path) -> None:
 _base_ = [{str(base)!r}]
 custom_imports = dict(imports=['ddarts_mm.engine', 'ddarts_mm.models.search',
                                'ddarts_mm.datasets.split',
-                               'ddarts_mm.datasets.demo_cifar_dataset'])
+                               'ddarts_mm.datasets.demo.cifar_dataset'])
 model = dict(num_cells=3, init_channels=4, steps=2)
 train_dataloader = dict(dataset=dict(dataset={dataset!r}), **{loader!r})
 arch_dataloader = dict(dataset=dict(dataset={dataset!r}), **{loader!r})

@@ -2,7 +2,7 @@
 
 ``FakeSupernet`` has the ``DDartsSupernet`` interface the engine relies on
 (``alpha_names``, ``arch_parameters``, ``weight_parameters``,
-``cell_alphas``, ``edge_index``, ``search_arch``, ``compute_ablation``,
+``search_layout``, ``search_arch``, ``compute_ablation``,
 ``ablation_weight_scale``, ``last_ablation``, ``arch_step``,
 ``train_step``) at a cost of microseconds per step, and records what each
 iteration received.
@@ -17,6 +17,7 @@ from mmengine.model import BaseModel
 from torch.utils.data import Dataset
 
 from ddarts_mm.registry import DATASETS
+from ddarts_mm.search_space.layout import SearchLayout
 
 
 class TensorDataset(Dataset):
@@ -76,12 +77,12 @@ class FakeSupernet(BaseModel):
     def weight_parameters(self) -> List[nn.Parameter]:
         return list(self.linear.parameters())
 
-    def cell_alphas(self) -> List[torch.Tensor]:
-        params = list(self.alphas.values())
-        return [params[s] for s in self.sequence]
-
-    def edge_index(self) -> list:
-        return [(t, f) for t in range(2, self.steps + 2) for f in range(t)]
+    def search_layout(self) -> SearchLayout:
+        names = self.alpha_names()
+        return SearchLayout(search_space=self.search_space, steps=self.steps,
+                            reductions=list(self.reductions),
+                            sequence=list(self.sequence), alpha_names=names,
+                            state_dict_keys=[f'alphas.{n}' for n in names])
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
         out = self.linear(inputs)

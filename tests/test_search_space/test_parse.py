@@ -170,3 +170,22 @@ def test_layout_from_checkpoint_data_is_bounded(change, expected):
         SearchLayout.from_dict(dict(search_space='S'))
     with pytest.raises(ValueError, match='mapping'):
         SearchLayout.from_dict([1, 2])
+
+
+def test_one_edge_order_for_cells_layouts_and_heatmaps():
+    from ddarts_mm.models.search import DDartsSupernet, SearchCell
+    from ddarts_mm.visualization import darts_edge_names
+    cell = SearchCell(3, 4, 4, 4, False, False, OPS)
+    model = DDartsSupernet(num_cells=3, init_channels=4, steps=3)
+    assert cell.edge_index == dag_rows(3) == model.search_layout().rows
+    names = darts_edge_names(3)
+    assert [names[i] for i in (0, 1, 2, 4, 8)] == [
+        'c_{k-2}->0', 'c_{k-1}->0', 'c_{k-2}->1', '0->1', '1->2']
+    assert model.search_layout().set_layers == [[0], [1], [2]]
+
+
+def test_darts_parsing_is_sparse_parsing_without_threshold():
+    torch.manual_seed(0)
+    weights = torch.rand(len(ROWS), len(OPS))
+    assert parse_darts(weights, ROWS, OPS, 0.99) == parse_sparse(
+        weights, ROWS, OPS, 0.0)

@@ -373,3 +373,14 @@ def test_real_scripts_print_one_line(script, args, named, tmp_path):
                     if 'pkg_resources' not in line and line.strip())
     assert_one_line(err, str(names[named]))
     assert not (tmp_path / 'MARKER').exists()
+
+
+@pytest.mark.parametrize('command', ['info', 'plot'])
+def test_bad_layers_flag_info_plot(tmp_path, capsys, command):
+    argv = [command, 'DARTS_V2', '--layers', 10**9]
+    if command == 'plot':
+        argv += ['-o', tmp_path / 'pics']
+    status, _, err = run_genotype_main(argv, capsys)
+    assert status == 2
+    assert_one_line(err, '--layers')
+    assert not (tmp_path / 'pics').exists()

@@ -1,6 +1,7 @@
 """The Markdown report writer and the figures of a search work dir."""
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -9,7 +10,9 @@ from ddarts_mm.search_space.zoo import get_genotype
 from ddarts_mm.visualization.report import (LAYOUT_META_KEY, MarkdownReport,
                                             alphas_from_checkpoint,
                                             draw_search_figures,
-                                            edge_names_of, latest_checkpoint)
+                                            edge_names_of, latest_checkpoint,
+                                            layout_heatmap_figure,
+                                            reduction_sets)
 
 
 def _fake_search(work_dir, cells=3, steps=2, with_scalars=True):
@@ -98,3 +101,22 @@ def test_markdown_report(tmp_path):
     assert '| a\\|b | 0.1235 |' in text
     assert '![a picture](figs/a.png) ([SVG](figs/a.svg))' in text
     assert '```bash\npython tools/demo.py\n```' in text
+
+
+@pytest.mark.parametrize('mixing', ['sigmoid', 'softmax'])
+def test_layout_heatmap_figure_mixing(mixing):
+    layout = dict(search_space='S', reductions=[1], sequence=[0, 1, 0],
+                  alpha_names=['normal', 'reduce'], mixing=mixing,
+                  rows=[(2, 0), (2, 1), (3, 0), (3, 1), (3, 2)])
+    alphas = [np.random.default_rng(i).normal(size=(5, 7)) for i in (0, 1)]
+    assert reduction_sets(layout) == [1]
+    figure = layout_heatmap_figure(alphas, layout, 'title')
+    shown = [ax.images[0].get_array() for ax in figure.axes if ax.images]
+    assert len(shown) == 2
+    titles = [ax.get_title() for ax in figure.axes if ax.images]
+    assert titles[0] == 'normal (layers 0, 2)'
+    assert titles[1] == 'reduce (layer 1) (reduction)'
+    if mixing == 'softmax':
+        np.testing.assert_allclose(shown[0].sum(axis=1), 1.0)
+    else:
+        np.testing.assert_allclose(shown[0], 1 / (1 + np.exp(-alphas[0])))

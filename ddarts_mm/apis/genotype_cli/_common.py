@@ -1,4 +1,5 @@
 """Helpers shared by the ``tools/genotype.py`` subcommands."""
+import argparse
 import json
 import os
 from pathlib import Path
@@ -50,3 +51,31 @@ def print_json(data: Dict[str, Any]) -> None:
     lines = [f'  {json.dumps(key)}: {json.dumps(value)}'
              for key, value in data.items()]
     print('{\n' + ',\n'.join(lines) + '\n}')
+
+
+def add_genotype_argument(parser: argparse.ArgumentParser,
+                          help: str = 'zoo name or genotype file') -> None:
+    """The positional ``GENOTYPE`` of every subcommand that reads one."""
+    parser.add_argument('genotype', metavar='GENOTYPE', help=help)
+
+
+def grown(genotype: Genotype, layers: Optional[int]) -> Genotype:
+    """``genotype`` grown to ``layers`` (Algorithm 1), checked; as is if
+    ``layers`` is None."""
+    if layers is None:
+        return genotype
+    check_layers(layers)
+    from ddarts_mm.search_space.grow import grow_genotype
+    return grow_genotype(genotype, layers)
+
+
+def write_genotype(genotype: Genotype, args: argparse.Namespace) -> None:
+    """Save to ``args.out`` and/or print JSON (``args.json``), else say
+    what was written: the output of ``derive`` and ``grow``."""
+    if args.out:
+        genotype.save(args.out)
+    if args.json:
+        print(genotype.dumps('json'), end='')
+    else:
+        print(f'wrote {args.out}: {describe(genotype)}, sequence '
+              f'{genotype.sequence}')

@@ -15,7 +15,7 @@ import argparse
 from typing import Optional
 
 from . import Subcommand
-from ._common import describe
+from ._common import write_genotype
 
 METHODS = ('darts', 'sparse', 'edge')
 
@@ -127,13 +127,7 @@ def run(args: argparse.Namespace) -> int:
                          f'{args.threshold}')
     genotype = derive_genotype(args.checkpoint, args.method, args.threshold,
                                args.config, args.name)
-    if args.out:
-        genotype.save(args.out)
-    if args.json:
-        print(genotype.dumps('json'), end='')
-    else:
-        print(f'wrote {args.out}: {describe(genotype)}, sequence '
-              f'{genotype.sequence}')
+    write_genotype(genotype, args)
     return 0
 
 

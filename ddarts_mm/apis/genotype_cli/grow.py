@@ -1,15 +1,13 @@
 """``grow``: a larger network from a searched genotype (Algorithm 1)."""
 import argparse
 
-from ddarts_mm.search_space.grow import grow_genotype
-
 from . import Subcommand
-from ._common import check_layers, describe, load_genotype
+from ._common import (add_genotype_argument, grown, load_genotype,
+                      write_genotype)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('genotype', metavar='GENOTYPE',
-                        help='zoo name or genotype file')
+    add_genotype_argument(parser)
     parser.add_argument('--layers', type=int, required=True,
                         help='layers of the grown network')
     parser.add_argument('-o', '--out', metavar='OUT',
@@ -21,15 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.out and not args.json:
         raise ValueError('grow: give -o OUT and/or --json')
-    check_layers(args.layers)
-    genotype = grow_genotype(load_genotype(args.genotype), args.layers)
-    if args.out:
-        genotype.save(args.out)
-    if args.json:
-        print(genotype.dumps('json'), end='')
-    else:
-        print(f'wrote {args.out}: {describe(genotype)}, sequence '
-              f'{genotype.sequence}')
+    write_genotype(grown(load_genotype(args.genotype), args.layers), args)
     return 0
 
 

@@ -24,13 +24,13 @@ from collections import Counter
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ddarts_mm.search_space.genotype import Genotype
-from ddarts_mm.search_space.grow import grow_genotype
 from ddarts_mm.search_space.primitives import SEARCH_SPACES
 from ddarts_mm.search_space.size import (log10_cell_search_space_size,
                                          network_search_space_size)
 
 from . import Subcommand
-from ._common import load_genotype, print_json
+from ._common import (add_genotype_argument, grown, load_genotype,
+                      print_json)
 
 #: Per stem: image size (H, W), default init channels, default classes.
 STEM_DEFAULTS: Dict[str, Tuple[Tuple[int, int], int, int]] = {
@@ -41,8 +41,7 @@ STEM_DEFAULTS: Dict[str, Tuple[Tuple[int, int], int, int]] = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('genotype', metavar='GENOTYPE',
-                        help='zoo name or genotype file')
+    add_genotype_argument(parser)
     parser.add_argument('--stem', choices=list(STEM_DEFAULTS),
                         default='cifar',
                         help='network stem and input size: cifar 32x32, '
@@ -225,9 +224,7 @@ def _print_text(info: Dict[str, Any], genotype: Genotype) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    genotype = load_genotype(args.genotype)
-    if args.layers is not None:
-        genotype = grow_genotype(genotype, args.layers)
+    genotype = grown(load_genotype(args.genotype), args.layers)
     _, default_channels, default_classes = STEM_DEFAULTS[args.stem]
     init_channels = (default_channels if args.init_channels is None else
                      args.init_channels)

@@ -6,13 +6,12 @@ and networkx, imported when the command runs).
 import argparse
 
 from . import Subcommand
-from ._common import check_layers, describe, load_genotype
+from ._common import add_genotype_argument, describe, grown, load_genotype
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('genotype', metavar='GENOTYPE',
-                        help='zoo name, .json/.yaml file or legacy '
-                        '.txt/.py file')
+    add_genotype_argument(
+        parser, 'zoo name, .json/.yaml file or legacy .txt/.py file')
     parser.add_argument('-o', '--out-dir', metavar='DIR', required=True,
                         help='folder for the pictures (created)')
     parser.add_argument('--name',
@@ -37,11 +36,7 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         raise ValueError(f'plot: unsupported --formats {unknown} (use png, '
                          'svg, pdf or jpg)')
-    genotype = load_genotype(args.genotype, args.name)
-    if args.layers is not None:
-        from ddarts_mm.search_space.grow import grow_genotype
-        check_layers(args.layers)
-        genotype = grow_genotype(genotype, args.layers)
+    genotype = grown(load_genotype(args.genotype, args.name), args.layers)
     # matplotlib, networkx
     from ddarts_mm.visualization.genotype_plot import plot_genotype
     result = plot_genotype(genotype, args.out_dir, formats, args.prefix)

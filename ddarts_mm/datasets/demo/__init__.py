@@ -3,19 +3,31 @@
 CIFAR-10/100 pickles (a CIFAR-10 made of sklearn's digits), a COCO set of
 shapes and a Cityscapes set of street shapes, read by the same loaders as
 the real data sets (numpy and PIL; sklearn and cityscapesscripts when
-used). Not imported by ``ddarts_mm.datasets`` until a maker is asked for.
+used), and :mod:`.cifar_dataset`, mmpretrain's CIFAR classes without the
+md5 check that read them. Neither ``ddarts_mm.datasets`` nor this package
+imports a module of it until one of its names is asked for.
 """
-from .cifar import (CIFAR10_FOLDER, CIFAR100_FOLDER, DIGITS_CLASSES,
-                    load_cifar_pickle, make_cifar_digits, write_cifar_pickles)
-from .cityscapes import (CITYSCAPES_CLASSES, CITYSCAPES_DRAWN_CLASSES,
-                         convert_cityscapes_to_coco, make_cityscapes_shapes)
-from .coco import COCO_SHAPES_CLASSES, make_coco_shapes
-from .common import MARKER_NAME, DemoDataResult
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    'CIFAR10_FOLDER', 'CIFAR100_FOLDER', 'CITYSCAPES_CLASSES',
-    'CITYSCAPES_DRAWN_CLASSES', 'COCO_SHAPES_CLASSES', 'DIGITS_CLASSES',
-    'MARKER_NAME', 'DemoDataResult', 'convert_cityscapes_to_coco',
-    'load_cifar_pickle', 'make_cifar_digits', 'make_cityscapes_shapes',
-    'make_coco_shapes', 'write_cifar_pickles'
-]
+#: Each public name -> the module of this package that defines it.
+_MODULE_OF = {
+    **dict.fromkeys(('CIFAR10_FOLDER', 'CIFAR100_FOLDER', 'DIGITS_CLASSES',
+                     'load_cifar_pickle', 'make_cifar_digits',
+                     'write_cifar_pickles'), '.cifar'),
+    **dict.fromkeys(('CITYSCAPES_CLASSES', 'CITYSCAPES_DRAWN_CLASSES',
+                     'convert_cityscapes_to_coco', 'make_cityscapes_shapes'),
+                    '.cityscapes'),
+    **dict.fromkeys(('COCO_SHAPES_CLASSES', 'make_coco_shapes'), '.coco'),
+    **dict.fromkeys(('MARKER_NAME', 'DemoDataResult'), '.common'),
+    **dict.fromkeys(('DemoCIFAR10', 'DemoCIFAR100'), '.cifar_dataset'),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULE_OF:
+        return getattr(import_module(_MODULE_OF[name], __name__), name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+__all__ = sorted(_MODULE_OF)

@@ -6,8 +6,8 @@ so ``pickle.load(f, encoding='bytes')`` gives ``b'data'`` (the loader of the
 CIFAR web page) and ``pickle.load(f, encoding='latin1')`` gives ``'data'``
 (mmpretrain, torchvision). mmpretrain's ``CIFAR10``/``CIFAR100`` also check
 the md5 of every file against the real data set, so these files load through
-:class:`~ddarts_mm.datasets.demo_cifar_dataset.DemoCIFAR10` and
-:class:`~ddarts_mm.datasets.demo_cifar_dataset.DemoCIFAR100`, which differ
+:class:`~ddarts_mm.datasets.demo.cifar_dataset.DemoCIFAR10` and
+:class:`~ddarts_mm.datasets.demo.cifar_dataset.DemoCIFAR100`, which differ
 from mmpretrain's classes only in skipping the md5 check.
 """
 import io
@@ -19,9 +19,8 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from .common import (DemoDataResult, build_atomically,
-                          check_positive_int, random_color, split_rng,
-                          to_uint8)
+from .common import (DemoDataResult, build_atomically, check_split_args,
+                          random_color, split_rng, to_uint8)
 
 #: Class names of :func:`make_cifar_digits`, label ``i`` is digit ``i``.
 DIGITS_CLASSES = ('zero', 'one', 'two', 'three', 'four', 'five', 'six',
@@ -255,13 +254,12 @@ def make_cifar_digits(out_dir: str,
     Returns:
         DemoDataResult: ``files['folder']`` is the pickles' folder.
     """
-    seed = check_positive_int(seed, 'seed', minimum=0)
-    num_train = check_positive_int(num_train, 'num_train')
-    num_val = check_positive_int(num_val, 'num_val')
+    params = check_split_args(seed, num_train, num_val)
+    seed, num_train, num_val = (params['seed'], params['num_train'],
+                                params['num_val'])
     if num_train + num_val > NUM_DIGITS:
         raise ValueError(f'num_train + num_val must be <= {NUM_DIGITS} (the '
                          f'sklearn digits), got {num_train} + {num_val}')
-    params = dict(seed=seed, num_train=num_train, num_val=num_val)
 
     def build(tmp_dir: str) -> None:
         digits, targets = _load_digits()

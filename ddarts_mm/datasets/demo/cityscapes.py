@@ -33,9 +33,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from .common import (DemoDataResult, ImageSize, boxes_overlap,
-                          build_atomically, check_image_size,
-                          check_positive_int, random_color, smooth_noise,
-                          split_rng, to_uint8)
+                          build_atomically, check_split_args, random_color,
+                          smooth_noise, split_rng, to_uint8)
 
 #: mmdet's ``CityscapesDataset`` classes (the 8 evaluated instance classes).
 CITYSCAPES_CLASSES = ('person', 'rider', 'car', 'truck', 'bus', 'train',
@@ -300,27 +299,18 @@ def make_cityscapes_shapes(out_dir: str,
              ann_file='annotations/instancesonly_filtered_gtFine_train.json',
              data_prefix=dict(img='leftImg8bit/train/'))
 
-    Args:
-        out_dir (str): The data root to create.
-        seed (int): Seed; image ``i`` of a split depends only on the seed,
-            the split and ``i``. Defaults to 0.
-        num_train (int): Training images. Defaults to 64.
-        num_val (int): Validation images. Defaults to 16.
-        image_size (int | tuple[int, int]): ``(width, height)``, sides in
-            [64, 2048]; Cityscapes is 2:1. Defaults to (256, 128).
-        overwrite (bool): Rebuild even if a complete set exists.
-            Defaults to False.
+    The arguments are those of
+    :func:`~ddarts_mm.datasets.demo.coco.make_coco_shapes`, but
+    ``image_size`` defaults to (256, 128): Cityscapes is 2:1.
 
     Returns:
         DemoDataResult: ``files`` has ``train_ann``, ``val_ann``,
         ``train_img``, ``val_img``, ``train_gt``, ``val_gt``.
     """
-    seed = check_positive_int(seed, 'seed', minimum=0)
-    num_train = check_positive_int(num_train, 'num_train')
-    num_val = check_positive_int(num_val, 'num_val')
-    size = check_image_size(image_size)
-    params = dict(seed=seed, num_train=num_train, num_val=num_val,
-                  image_size=list(size))
+    params = check_split_args(seed, num_train, num_val, image_size)
+    seed, num_train, num_val = (params['seed'], params['num_train'],
+                                params['num_val'])
+    size = tuple(params['image_size'])
 
     def build(tmp_dir: str) -> None:
         _write_split(tmp_dir, 'train', 1, seed, num_train, size)

@@ -23,9 +23,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from .common import (DemoDataResult, ImageSize, boxes_overlap,
-                          build_atomically, check_image_size,
-                          check_positive_int, random_color, smooth_noise,
-                          split_rng, to_uint8)
+                          build_atomically, check_split_args, random_color,
+                          smooth_noise, split_rng, to_uint8)
 
 #: Class names, in label order; category ``id`` is index + 1.
 COCO_SHAPES_CLASSES = ('circle', 'square', 'triangle')
@@ -197,12 +196,10 @@ def make_coco_shapes(out_dir: str,
         DemoDataResult: ``files`` has ``train_ann``, ``val_ann``,
         ``train_img``, ``val_img``.
     """
-    seed = check_positive_int(seed, 'seed', minimum=0)
-    num_train = check_positive_int(num_train, 'num_train')
-    num_val = check_positive_int(num_val, 'num_val')
-    size = check_image_size(image_size)
-    params = dict(seed=seed, num_train=num_train, num_val=num_val,
-                  image_size=list(size))
+    params = check_split_args(seed, num_train, num_val, image_size)
+    seed, num_train, num_val = (params['seed'], params['num_train'],
+                                params['num_val'])
+    size = tuple(params['image_size'])
 
     def build(tmp_dir: str) -> None:
         ann_dir = os.path.join(tmp_dir, 'annotations')

@@ -105,6 +105,24 @@ def check_image_size(image_size: object, name: str = 'image_size',
     return size
 
 
+def check_split_args(seed: object, num_train: object, num_val: object,
+                     image_size: object = None) -> dict:
+    """The parameters of a demo set, checked: ``seed`` >= 0, ``num_train``
+    and ``num_val`` >= 1 and, when given, ``image_size`` (see
+    :func:`check_image_size`) as ``[width, height]``.
+
+    Returns:
+        dict: ``seed``, ``num_train``, ``num_val`` (and ``image_size``), as
+        the set's marker records them.
+    """
+    params = dict(seed=check_positive_int(seed, 'seed', minimum=0),
+                  num_train=check_positive_int(num_train, 'num_train'),
+                  num_val=check_positive_int(num_val, 'num_val'))
+    if image_size is not None:
+        params['image_size'] = list(check_image_size(image_size))
+    return params
+
+
 def _normalise(obj: object) -> object:
     """JSON round trip, so tuples and lists compare equal."""
     return json.loads(json.dumps(obj, sort_keys=True))

@@ -130,6 +130,18 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
         """Whether epoch ``epoch`` (default: current) updates alpha."""
         return (self._epoch if epoch is None else epoch) >= self.warmup_epochs
 
+    def _log_weights_lr(self) -> None:
+        """Log the weights' learning rate as plain ``lr`` too.
+
+        mmengine logs ``weights.lr`` and ``alpha_<i>.lr`` for the dict of
+        optimizer wrappers; mmdet's and mmpretrain's ``analyze_logs.py``
+        tell training lines by an ``lr`` key.
+        """
+        optim_wrapper = self.runner.optim_wrapper
+        if 'weights' in getattr(optim_wrapper, 'optim_wrappers', {}):
+            lr = optim_wrapper['weights'].get_lr()['lr'][0]
+            self.runner.message_hub.update_scalar('train/lr', lr)
+
     def run_epoch(self) -> None:
         """Iterate one epoch over weight (and arch) batches."""
         self.runner.call_hook('before_train_epoch')
@@ -153,6 +165,7 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
             arch_batch = next(arch_batches) if search else None
             if idx < done:
                 continue
+            self._log_weights_lr()
             self.run_iter(idx, dict(weights=data_batch, arch=arch_batch))
 
         self.runner.call_hook('after_train_epoch')

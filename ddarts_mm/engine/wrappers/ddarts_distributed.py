@@ -35,7 +35,8 @@ def _alpha_names(module: torch.nn.Module) -> List[str]:
 class DDartsDistributedDataParallel(MMDistributedDataParallel):
     """DDP wrapper of ``DDartsSupernet`` for the bi-level search.
 
-    ``train_step`` runs the supernet's own logic in two parts:
+    ``train_step`` is the supernet's, given the hooks of a distributed
+    step:
 
     - the architecture step on ``self.module`` (no DDP forward), with
       ``reduce_fn`` = :func:`all_reduce_mean`, so the CE, the ablated
@@ -76,28 +77,12 @@ class DDartsDistributedDataParallel(MMDistributedDataParallel):
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapperDict
                    ) -> Dict[str, torch.Tensor]:
-        """Architecture step (alpha all-reduced), then DDP weight step.
-
-        Args:
-            data (dict): ``dict(weights=batch, arch=batch)``.
-            optim_wrapper (OptimWrapperDict): ``'weights'`` plus one wrapper
-                per alpha set.
-
-        Returns:
-            dict[str, Tensor]: As ``DDartsSupernet.train_step``.
-        """
-        module = self.module
-        if not isinstance(data, dict) or 'weights' not in data:
-            raise ValueError('train_step expects dict(weights=..., arch=...)')
-        arch_log = {}
-        if module.search_arch:
-            arch_log = module.arch_step(data['arch'], optim_wrapper,
-                                        reduce_fn=all_reduce_mean)
-        check = None
-        if self.detect_anomalous_params:
-            def check(loss: torch.Tensor) -> None:
-                detect_anomalous_params(loss, model=self)
-        log_vars = module.weight_step(data['weights'], optim_wrapper,
+        """``DDartsSupernet.train_step`` with alpha all-reduced and the
+        weight forward through DDP (see the class docstring)."""
+        check = self._check_anomalous if self.detect_anomalous_params else None
+        return self.module.train_step(data, optim_wrapper,
+                                      reduce_fn=all_reduce_mean,
                                       forward_model=self, check_loss=check)
-        log_vars.update(arch_log)
-        return log_vars
+
+    def _check_anomalous(self, loss: torch.Tensor) -> None:
+        detect_anomalous_params(loss, model=self)

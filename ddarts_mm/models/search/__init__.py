@@ -7,7 +7,7 @@ from .losses import (NORMALIZERS, AblationGradientCoefficients,
                      ablation_scale, fair_darts_loss, marginal_contributions,
                      reference_ablation_loss, total_loss, zero_one_loss)
 from .mixed_op import MixedOp, mixed_op
-from .search_cell import CellTrace, SearchCell, cell_edges
+from .search_cell import CellTrace, SearchCell
 from .supernet import DDartsSupernet
 
 __all__ = [
@@ -17,5 +17,5 @@ __all__ = [
     'ablation_gradient_coefficients', 'ablation_loss', 'fair_darts_loss',
     'marginal_contributions', 'reference_ablation_loss', 'total_loss',
     'zero_one_loss', 'MixedOp', 'mixed_op', 'CellTrace', 'SearchCell',
-    'cell_edges', 'DDartsSupernet'
+    'DDartsSupernet'
 ]

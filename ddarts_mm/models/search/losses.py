@@ -137,6 +137,13 @@ class AblationScale:
     vanished: torch.Tensor
 
 
+def _paper_scale(mean: torch.Tensor, n: int, eps: float) -> AblationScale:
+    """The paper's denominator ``v = |m|`` of ``n`` sets (0 below ``eps``)."""
+    sign = torch.sign(mean)
+    return AblationScale(mean.abs().clamp_min(eps), sign, -sign / n,
+                         mean.abs() < eps)
+
+
 def ablation_scale(full_loss: torch.Tensor,
                    ablated_losses: torch.Tensor,
                    normalizer: str = 'clamped',
@@ -176,9 +183,7 @@ def ablation_scale(full_loss: torch.Tensor,
     zero = torch.zeros_like(mean)
     floor = tau * full_loss
     if normalizer == 'mean':
-        vanished = mean.abs() < eps
-        return AblationScale(mean.abs().clamp_min(eps), sign, -sign / n,
-                             vanished)
+        return _paper_scale(mean, n, eps)
     if normalizer == 'clamped':
         use_mean = mean.abs() >= floor
         return AblationScale(
@@ -214,9 +219,7 @@ def ablation_loss(marginal: torch.Tensor,
         scale vanished).
     """
     if scale is None:
-        mean = marginal.mean()
-        scale = AblationScale(mean.abs().clamp_min(eps), mean, mean,
-                              mean.abs() < eps)
+        scale = _paper_scale(marginal.mean(), marginal.numel(), eps)
     values = (marginal - marginal.mean()) / scale.value
     return torch.where(scale.vanished, torch.zeros_like(values), values)
 

@@ -20,20 +20,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
+from ddarts_mm.search_space.layout import dag_rows
 from ddarts_mm.search_space.ops import FactorizedReduce, ReLUConvBN
 from .mixed_op import (MixedOp, mixed_op, mixed_op_passes, mixed_op_shared,
                        to_pass_batch_norm)
-
-
-def cell_edges(steps: int) -> List[Tuple[int, int]]:
-    """``(to_node, from_node)`` of every edge of a search cell, row order.
-
-    Rows go node by node (``to_node`` = 2 .. steps+1), each node's edges by
-    source (``from_node`` = 0 .. to_node-1): 14 edges for 4 steps. This is
-    the row order of a cell's alpha, shape ``(num_edges, num_ops)``.
-    """
-    return [(to_node, from_node) for to_node in range(2, steps + 2)
-            for from_node in range(to_node)]
 
 
 @dataclass
@@ -83,7 +73,7 @@ class SearchCell(nn.Module):
                                       affine=False)
         to_pass_batch_norm(self.preprocess0)
         to_pass_batch_norm(self.preprocess1)
-        self.edge_index = cell_edges(steps)
+        self.edge_index = dag_rows(steps)
         self.edges = nn.ModuleList(
             MixedOp(channels, 2 if reduction and src < 2 else 1, op_names)
             for _, src in self.edge_index)

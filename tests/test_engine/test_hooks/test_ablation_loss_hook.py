@@ -63,10 +63,10 @@ def test_logs_marginal_contributions_and_ablation_losses(fake_supernet):
     hook.after_train_iter(runner, 4)
     scalars = runner.message_hub.log_scalars
     # the console (message hub) gets the summary only, not one key per cell
-    assert not any(key.startswith(('train/ablation/M_', 'train/ablation/L_AB'))
+    assert not any(key.startswith(('train/ablation_M_', 'train/ablation_L_AB'))
                    for key in scalars)
-    assert scalars['train/ablation/m'].current() == -0.5
-    assert scalars['train/ablation/full_loss'].current() == 2.0
+    assert scalars['train/ablation_m'].current() == -0.5
+    assert scalars['train/ablation_full_loss'].current() == 2.0
     logged, = runner.visualizer.add_scalars.call_args.args
     assert logged['ablation/M_0'] == -1.0 and logged['ablation/M_2'] == -0.5
     assert logged['ablation/M_1'] == 0.0 and logged['ablation/L_AB_0'] == -1
@@ -93,5 +93,5 @@ def test_logs_the_scale_of_each_alpha_step(fake_supernet):
     assert [logged[f'ablation/grad_norm_{i}'] for i in range(3)] == [
         0.5, 2.0, 0.25]
     assert runner.message_hub.log_scalars[
-        'train/ablation/max_grad_norm'].current() == 2.0
+        'train/ablation_max_grad_norm'].current() == 2.0
     assert model.last_arch_grad_norms is None  # logged once

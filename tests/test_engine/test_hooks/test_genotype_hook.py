@@ -58,11 +58,11 @@ def test_dominant_ops_are_logged(tmp_path, fake_supernet):
     runner = make_runner(model, tmp_path)
     GenotypeHook(methods=['sparse']).after_train(runner)
     scalars = runner.message_hub.log_scalars
-    assert scalars['train/genotype/dominant_high_pct'].current() == \
+    assert scalars['train/genotype_dominant_high_pct'].current() == \
         pytest.approx(100 * 4 / 70)
-    assert scalars['train/genotype/dominant_low_pct'].current() == \
+    assert scalars['train/genotype_dominant_low_pct'].current() == \
         pytest.approx(100 * 64 / 70)
-    assert scalars['train/genotype/dominant_both_pct'].current() == \
+    assert scalars['train/genotype_dominant_both_pct'].current() == \
         pytest.approx(100 * 68 / 70)
     runner.visualizer.add_scalars.assert_called_once()
 

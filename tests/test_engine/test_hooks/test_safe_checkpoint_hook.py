@@ -132,7 +132,7 @@ SEARCH = '''
 _base_ = [{base!r}]
 custom_imports = dict(imports=['ddarts_mm.engine', 'ddarts_mm.models.search',
                                'ddarts_mm.datasets.split',
-                               'ddarts_mm.datasets.demo_cifar_dataset',
+                               'ddarts_mm.datasets.demo.cifar_dataset',
                                'kill_during_save'])
 model = dict(num_cells=3, init_channels=4, steps=2)
 dataset = dict(type='mmpretrain.DemoCIFAR10', data_root={root!r},

@@ -50,3 +50,30 @@ def test_nan_steps_are_skipped_without_touching_parameters():
                           arch=_batch(inputs, labels)), wrappers)
     assert not torch.equal(alphas[0], model.alpha_list()[0])
     assert torch.isfinite(model.alpha_list()[0]).all()
+
+
+def _bn_buffers(model):
+    return {name: buf.detach().clone()
+            for name, buf in model.named_buffers()
+            if name.rsplit('.', 1)[-1] in ('running_mean', 'running_var',
+                                           'num_batches_tracked')}
+
+
+@pytest.mark.parametrize('search_arch', [False, True])
+def test_skipped_steps_leave_bn_running_stats(search_arch):
+    model, wrappers, inputs, labels = _setup('skip')
+    model.search_arch = search_arch
+    bad = inputs.clone()
+    bad[1, 0, 0, 0] = float('nan')  # one sample: BN statistics turn NaN
+    before = _bn_buffers(model)
+    assert before
+    model.train_step(dict(weights=_batch(bad, labels),
+                          arch=_batch(bad, labels)), wrappers)
+    after = _bn_buffers(model)
+    assert all(torch.equal(before[k], after[k]) for k in before), [
+        k for k in before if not torch.equal(before[k], after[k])]
+    # a finite step afterwards updates them again
+    model.train_step(dict(weights=_batch(inputs, labels),
+                          arch=_batch(inputs, labels)), wrappers)
+    key = 'stem.layers.1.running_mean'
+    assert not torch.equal(before[key], _bn_buffers(model)[key])

@@ -3,7 +3,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from ddarts_mm.models.search import MixedOp, SearchCell, cell_edges
+from ddarts_mm.models.search import MixedOp, SearchCell
+from ddarts_mm.search_space.layout import dag_rows
 from ddarts_mm.search_space.ops import SEARCH_SPACES
 
 
@@ -32,7 +33,7 @@ def test_mixed_op_is_the_sigmoid_weighted_sum(space, stride):
 
 def test_cell_layout_and_resumed_forward():
     torch.manual_seed(0)
-    assert len(cell_edges(4)) == 14 and len(cell_edges(2)) == 5
+    assert len(dag_rows(4)) == 14 and len(dag_rows(2)) == 5
     cell = SearchCell(steps=3, prev_prev_channels=6, prev_channels=8,
                       channels=4, reduction=True, reduction_prev=False,
                       op_names=SEARCH_SPACES['S']).train()

@@ -8,6 +8,7 @@ from mmengine.optim import OptimWrapper, OptimWrapperDict
 from ddarts_mm.models.search import DDartsSupernet, arch_gradients
 from ddarts_mm.registry import MODELS
 from ddarts_mm.search_space.genotype import Edge, Gene, Genotype
+from ddarts_mm.search_space.layout import SearchLayout
 
 DEVICES = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
 
@@ -65,9 +66,13 @@ def test_forward_shapes_and_layout(stem, size, out):
                            num_classes=out)
     assert model.reductions == [2, 5]
     assert model.alpha_names() == [f'alpha_{i}' for i in range(8)]
-    assert len(model.edge_index()) == 14 and model.edge_index()[:3] == [
+    layout = model.search_layout()
+    assert len(layout.rows) == 14 and layout.rows[:3] == [
         (2, 0), (2, 1), (3, 0)]
-    assert [a.shape for a in model.cell_alphas()] == [(14, 7)] * 8
+    assert layout.state_dict_keys[0] == 'alphas.alpha_0'
+    assert SearchLayout.from_supernet(model) == layout
+    assert layout is not model.search_layout()  # a copy
+    assert [a.shape for a in model.alpha_list()] == [(14, 7)] * 8
     assert 'alphas.alpha_0' in model.state_dict()
     assert [c.reduction for c in model.cells] == [
         i in (2, 5) for i in range(8)]
@@ -82,7 +87,7 @@ def test_forward_shapes_and_layout(stem, size, out):
 def test_registry_and_search_space():
     model = MODELS.build(dict(type='DDartsSupernet', num_cells=3,
                               init_channels=4, steps=2, search_space='S_o'))
-    assert model.cell_alphas()[0].shape == (5, 12)
+    assert model.alpha_list()[0].shape == (5, 12)
     with pytest.raises(ValueError, match='search space'):
         DDartsSupernet(search_space='T')
     with pytest.raises(ValueError, match='ablation.mode'):
@@ -116,14 +121,14 @@ def test_xception_shares_alpha_per_gene():
                            init_channels=4)
     assert model.num_layers == 13 and model.reductions == [1, 2, 11, 12]
     assert model.alpha_names() == [f'alpha_gene_{g}' for g in range(3)]
-    alphas = model.cell_alphas()
+    alphas = [model.alpha_list()[s] for s in model.sequence]
     assert alphas[0] is alphas[1] is alphas[11]
     assert alphas[3] is alphas[10] and alphas[12] is not alphas[0]
     assert model.set_layers == [[0, 1, 2, 11], list(range(3, 11)), [12]]
-    assert len(model.layer_alpha_names()) == 13
+    assert model.search_layout().num_layers == 13
     # the encoded ops start high (alpha 10, as the authors' code), the
     # others at sigmoid 0.5
-    rows = {edge: r for r, edge in enumerate(model.edge_index())}
+    rows = {edge: r for r, edge in enumerate(model.search_layout().rows)}
     gene2 = model.arch_parameters()['alpha_gene_2']
     sep = model.op_names.index('sep_conv_3x3')
     assert gene2[rows[(2, 0)], sep] == 10.0
@@ -240,3 +245,25 @@ def test_predict_mode():
     assert samples[0].pred_label.shape == (1, )
     with pytest.raises(RuntimeError, match='Invalid mode'):
         model(batch['inputs'], mode='features')
+
+
+def test_train_step_takes_the_distributed_hooks():
+    """What the DDP wrapper passes: a reduction, a forward, a loss check."""
+    model = small()
+    reduced, checked, forwarded = [], [], []
+
+    class Forward(torch.nn.Module):  # stands for the DDP wrapper
+        def __init__(self, module):
+            super().__init__()
+            self.module = module
+
+        def _run_forward(self, batch, mode):
+            forwarded.append(mode)
+            return self.module._run_forward(batch, mode)
+
+    log_vars = model.train_step(
+        dict(weights=data(0), arch=data(1)), optim_wrapper(model),
+        reduce_fn=lambda t: reduced.append(t.shape) or t,
+        forward_model=Forward(model), check_loss=checked.append)
+    assert reduced and forwarded == ['loss'] and len(checked) == 1
+    assert torch.equal(checked[0], log_vars['loss'])

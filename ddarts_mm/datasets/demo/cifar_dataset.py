@@ -10,12 +10,13 @@ download, and take the class names from the ``batches.meta``/``meta`` file
 unless ``metainfo`` gives them. They are registered in mmpretrain's
 ``DATASETS``::
 
-    custom_imports = dict(imports=['ddarts_mm.datasets.demo_cifar_dataset'])
+    custom_imports = dict(imports=['ddarts_mm.datasets.demo.cifar_dataset'])
     dataset = dict(type='DemoCIFAR10', data_root='data/cifar_digits',
                    split='train', pipeline=[...])
 
-This module imports mmpretrain; ``ddarts_mm.datasets`` loads it only on
-first use of ``DemoCIFAR10`` or ``DemoCIFAR100``.
+This module imports mmpretrain (and none of the demo data makers);
+``ddarts_mm.datasets`` loads it only on first use of ``DemoCIFAR10`` or
+``DemoCIFAR100``.
 """
 import os.path as osp
 
@@ -23,14 +24,25 @@ from mmpretrain.datasets import CIFAR10, CIFAR100
 from mmpretrain.registry import DATASETS
 
 
-def _check_no_download(dataset_cls: type, download: bool) -> None:
-    if download:
-        raise ValueError(f'{dataset_cls.__name__} has nothing to download: '
-                         'download must be False')
+class _FilesOnly:
+    """What the demo CIFAR classes change in mmpretrain's: no md5 (the
+    file lists and meta of the mmpretrain class a subclass also derives
+    from lose theirs), no download, an integrity check that names the
+    first missing pickle, and the class names of the meta file as a
+    tuple."""
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.METAINFO = {}  # the classes come from the meta file
+        cls.train_list = [[name, None] for name, _ in cls.train_list]
+        cls.test_list = [[name, None] for name, _ in cls.test_list]
+        cls.meta = {**cls.meta, 'md5': None}
 
-class _FilesOnlyIntegrity:
-    """Check that every pickle exists; name the first missing one."""
+    def __init__(self, *args, download: bool = False, **kwargs) -> None:
+        if download:
+            raise ValueError(f'{type(self).__name__} has nothing to '
+                             'download: download must be False')
+        super().__init__(*args, download=False, **kwargs)
 
     def _check_integrity(self) -> bool:
         folder = osp.join(self.data_prefix['root'], self.base_folder)
@@ -41,9 +53,14 @@ class _FilesOnlyIntegrity:
                     f'{type(self).__name__}: {path} is missing')
         return True
 
+    def _load_meta(self) -> None:
+        """Read the class names from the meta file, as a tuple."""
+        super()._load_meta()
+        self._metainfo['classes'] = tuple(self._metainfo['classes'])
+
 
 @DATASETS.register_module()
-class DemoCIFAR10(_FilesOnlyIntegrity, CIFAR10):
+class DemoCIFAR10(_FilesOnly, CIFAR10):
     """CIFAR-10 files without md5 check, e.g. from ``make_cifar_digits``.
 
     Args:
@@ -56,23 +73,9 @@ class DemoCIFAR10(_FilesOnlyIntegrity, CIFAR10):
         **kwargs: Other arguments of mmpretrain's ``CIFAR10``.
     """
 
-    METAINFO: dict = {}
-    train_list = [[name, None] for name, _ in CIFAR10.train_list]
-    test_list = [[name, None] for name, _ in CIFAR10.test_list]
-    meta = {**CIFAR10.meta, 'md5': None}
-
-    def __init__(self, *args, download: bool = False, **kwargs) -> None:
-        _check_no_download(type(self), download)
-        super().__init__(*args, download=False, **kwargs)
-
-    def _load_meta(self) -> None:
-        """Read the class names from the meta file, as a tuple."""
-        super()._load_meta()
-        self._metainfo['classes'] = tuple(self._metainfo['classes'])
-
 
 @DATASETS.register_module()
-class DemoCIFAR100(_FilesOnlyIntegrity, CIFAR100):
+class DemoCIFAR100(_FilesOnly, CIFAR100):
     """CIFAR-100 files without md5 check, e.g. from ``write_cifar_pickles``.
 
     Args:
@@ -84,20 +87,6 @@ class DemoCIFAR100(_FilesOnlyIntegrity, CIFAR100):
         download (bool): Must be False. Defaults to False.
         **kwargs: Other arguments of mmpretrain's ``CIFAR100``.
     """
-
-    METAINFO: dict = {}
-    train_list = [[name, None] for name, _ in CIFAR100.train_list]
-    test_list = [[name, None] for name, _ in CIFAR100.test_list]
-    meta = {**CIFAR100.meta, 'md5': None}
-
-    def __init__(self, *args, download: bool = False, **kwargs) -> None:
-        _check_no_download(type(self), download)
-        super().__init__(*args, download=False, **kwargs)
-
-    def _load_meta(self) -> None:
-        """Read the class names from the meta file, as a tuple."""
-        super()._load_meta()
-        self._metainfo['classes'] = tuple(self._metainfo['classes'])
 
 
 __all__ = ['DemoCIFAR10', 'DemoCIFAR100']

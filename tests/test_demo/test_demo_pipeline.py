@@ -1,15 +1,20 @@
-"""tools/demo.py: stages, prerequisites, failures, the quick pipeline."""
+"""tools/demo.py (ddarts_mm/demo/): stages, prerequisites, failures, the
+project root, the quick pipeline."""
 import json
 import os.path as osp
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from ddarts_mm.apis.demo import (EXIT_STAGE_FAILED, RESULT_FILE, STAGES,
-                                 DemoContext, DemoError, main,
-                                 run_pipeline, write_config)
+from ddarts_mm.demo.context import (EXIT_STAGE_FAILED, EXIT_USAGE,
+                                    RESULT_FILE, ROOT_ENV, STAGES,
+                                    DemoContext, DemoError,
+                                    find_project_root, shown_path)
+from ddarts_mm.demo.pipeline import main, run_pipeline
+from ddarts_mm.demo.runs import command_line, write_config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -75,12 +80,63 @@ def test_a_failed_stage_stops_the_pipeline_and_keeps_earlier_outputs(
 
 def test_write_config_inherits_a_repository_config(tmp_path):
     from mmengine.config import Config
-    path = write_config(tmp_path / 'c.py',
+    path = write_config(_context(tmp_path), tmp_path / 'c.py',
                         'configs/_base_/schedules/cifar_600e.py',
                         dict(train_cfg=dict(max_epochs=2)), 'a comment')
     cfg = Config.fromfile(path)
     assert cfg.train_cfg.max_epochs == 2 and cfg.train_cfg.val_interval == 1
     assert path.read_text().startswith('# a comment\n_base_ = ')
+
+
+def test_the_project_root_is_the_checkout(tmp_path, monkeypatch):
+    monkeypatch.delenv(ROOT_ENV, raising=False)
+    assert find_project_root() == Path(REPO)
+    assert _context(tmp_path).root == Path(REPO)
+    # relative to the checkout inside it, absolute outside
+    assert shown_path(Path(REPO) / 'configs' / 'demo', REPO) == 'configs/demo'
+    assert shown_path(tmp_path, REPO) == str(tmp_path)
+    ctx = _context(tmp_path)
+    assert command_line(ctx, [sys.executable, osp.join(REPO, 'tools',
+                                                       'train.py'), 'a b']) \
+        == "python tools/train.py 'a b'"
+
+
+def test_a_folder_that_is_no_checkout_is_refused_in_one_line(
+        tmp_path, monkeypatch, capsys):
+    (tmp_path / 'configs').mkdir()  # no tools/
+    with pytest.raises(DemoError, match='no ddarts_mm checkout') as info:
+        find_project_root(tmp_path)
+    assert '\n' not in str(info.value) and ROOT_ENV in str(info.value)
+    monkeypatch.setenv(ROOT_ENV, str(tmp_path))
+    with pytest.raises(DemoError, match=str(tmp_path)):
+        DemoContext(work_dir=tmp_path, data_root=tmp_path)
+    assert main(['--stage', 'data', '--work-dir', str(tmp_path / 'w')]) \
+        == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith('tools/demo.py: error: no ddarts_mm checkout')
+    assert err.count('\n') == 1
+    assert not (tmp_path / 'w').exists()
+    (tmp_path / 'tools').mkdir()
+    assert find_project_root() == tmp_path
+
+
+def test_each_demo_module_imports_alone():
+    """Each module of the demo in a fresh interpreter, leaves first: a
+    cycle through a module would show as an ImportError of a partly
+    initialised module."""
+    for module in ('context', 'runs', 'report', 'stages', 'pipeline'):
+        subprocess.run([sys.executable, '-c',
+                        f'import ddarts_mm.demo.{module}'], check=True,
+                       cwd=REPO)
+
+
+def test_tools_demo_help():
+    process = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'demo.py'), '--help'],
+        capture_output=True, text=True, check=True)
+    for flag in ('--stage', '--work-dir', '--data-root', '--quick',
+                 '--seed', '--method', '--layers'):
+        assert flag in process.stdout
 
 
 def test_data_stage_quick(tmp_path):

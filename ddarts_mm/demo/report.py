@@ -9,7 +9,7 @@ and the per-cell marginal contributions over the search, read from its
 import datetime
 from typing import List, Optional
 
-from .demo import STAGES, DemoContext, DemoError, shown_path
+from .context import STAGES, DemoContext
 
 #: How to run each experiment of the paper on real data (README, report).
 REAL_DATA_COMMANDS: List[str] = [
@@ -51,13 +51,6 @@ REAL_DATA_COMMANDS: List[str] = [
 ]
 
 
-def _optional(ctx: DemoContext, stage: str) -> Optional[dict]:
-    try:
-        return ctx.result(stage)
-    except DemoError:
-        return None
-
-
 def run_report(ctx: DemoContext) -> dict:
     """Draw the figures and write ``report.md``; needs the search stage.
 
@@ -69,7 +62,7 @@ def run_report(ctx: DemoContext) -> dict:
     from ddarts_mm.visualization.report import (MarkdownReport,
                                                 draw_search_figures)
     search = ctx.result('search')
-    results = {stage: _optional(ctx, stage) for stage in STAGES[:-1]}
+    results = {stage: ctx.optional_result(stage) for stage in STAGES[:-1]}
     figure_dir = ctx.stage_dir('report')
     searched = Genotype.load(search['genotypes'][ctx.method])
     figures = draw_search_figures(ctx.stage_dir('search'), figure_dir,
@@ -79,18 +72,15 @@ def run_report(ctx: DemoContext) -> dict:
              if ctx.quick else '')
     report.text(f'Written by `tools/demo.py` on '
                 f'{datetime.datetime.now():%Y-%m-%d %H:%M}{quick}; work dir '
-                f'`{shown_path(ctx.work_dir)}`.')
+                f'`{ctx.shown(ctx.work_dir)}`.')
     _summary(report, results)
-    _data_section(report, results['data'])
+    _data_section(report, ctx, results['data'])
     _search_section(report, ctx, search, searched, figures)
     if figures.notes:
         report.bullets(figures.notes)
     train = results['train']
     report.heading('3. Algorithm 1 and training of the grown network')
-    if train is None:
-        report.text('The train stage has not run: `python tools/demo.py '
-                    '--stage train`.')
-    else:
+    if not _not_run(report, 'train', train):
         grown = Genotype.load(train['grown_genotype'])
         strip = save_figure(network_figure(grown),
                             figure_dir / 'grown_network')
@@ -99,10 +89,10 @@ def run_report(ctx: DemoContext) -> dict:
             f'{grown.num_layers} layers (layer -> gene: {grown.sequence}, '
             f'reductions {grown.reductions}); `DDartsNet(layers='
             f'{grown.num_layers})` grows it the same way when the config '
-            f'`{shown_path(train["config"])}` is built. **Top-1 on the '
+            f'`{ctx.shown(train["config"])}` is built. **Top-1 on the '
             f'digits test split: {train["top1"]:.2f}%**.')
         report.image(strip[0], f'the grown {grown.num_layers}-layer network')
-        _random_comparison(report, train)
+        _random_comparison(report, ctx, train)
     _detection_section(report, results['detection'])
     _rerun_section(report, results)
     path = report.write()
@@ -110,16 +100,18 @@ def run_report(ctx: DemoContext) -> dict:
         str(p) for p in figure_dir.rglob('*.png')))
 
 
-def _random_comparison(report, train: dict) -> None:
+def _random_comparison(report, ctx: DemoContext, train: dict) -> None:
     """The searched genotype beside random ones trained identically."""
     import statistics
     randoms = train.get('random') or []
     if not randoms:
         return
-    rows = [('searched (D-DARTS)', f'`{shown_path(train["searched_genotype"])}`',
+    rows = [('searched (D-DARTS)',
+             f'`{ctx.shown(train["searched_genotype"])}`',
              f'{train["top1"]:.2f}')]
-    rows += [(f'random (seed {run["seed"]})', f'`{shown_path(run["genotype"])}`',
-              f'{run["top1"]:.2f}') for run in randoms]
+    rows += [(f'random (seed {run["seed"]})',
+              f'`{ctx.shown(run["genotype"])}`', f'{run["top1"]:.2f}')
+             for run in randoms]
     values = [run['top1'] for run in randoms]
     spread = statistics.stdev(values) if len(values) > 1 else 0.0
     report.text(
@@ -179,14 +171,20 @@ def _summary(report, results: dict) -> None:
     report.table(('stage', 'status', 'seconds', 'result'), rows)
 
 
-def _data_section(report, data: Optional[dict]) -> None:
+def _not_run(report, stage: str, result: Optional[dict]) -> bool:
+    """Say how to run ``stage`` when it has not run (``result`` None)."""
+    if result is None:
+        report.text(f'The {stage} stage has not run: `python tools/demo.py '
+                    f'--stage {stage}`.')
+    return result is None
+
+
+def _data_section(report, ctx: DemoContext, data: Optional[dict]) -> None:
     report.heading('1. Data')
-    if data is None:
-        report.text('The data stage has not run: `python tools/demo.py '
-                    '--stage data`.')
+    if _not_run(report, 'data', data):
         return
     report.table(('set', 'folder', 'parameters', 'classes'), [
-        (kind, f'`{shown_path(made["root"])}`', made['params'],
+        (kind, f'`{ctx.shown(made["root"])}`', made['params'],
          ', '.join(made['classes'])) for kind, made in data['sets'].items()
     ])
 
@@ -196,11 +194,11 @@ def _search_section(report, ctx: DemoContext, search: dict, searched,
     from ddarts_mm.search_space.genotype import Genotype
     report.heading('2. D-DARTS search')
     report.text(
-        f'Config `{shown_path(search["config"])}`: every cell has its own '
+        f'Config `{ctx.shown(search["config"])}`: every cell has its own '
         'alpha, Adam optimizer, cosine schedule and loss L_T^i = L_F^i + '
         'w_ab L_AB^i (Eq. 8). The genotype below was parsed with '
         f'`{ctx.method}` (threshold 0.85 for sparse/edge) from the final '
-        f'alphas: `{shown_path(search["genotypes"][ctx.method])}` '
+        f'alphas: `{ctx.shown(search["genotypes"][ctx.method])}` '
         f'({searched.num_layers} layers, reductions {searched.reductions}).')
     rows = []
     for method, path in search['genotypes'].items():
@@ -208,7 +206,7 @@ def _search_section(report, ctx: DemoContext, search: dict, searched,
         rows.append((method + (' (drawn, grown, trained)'
                                if method == ctx.method else ''),
                      [len(gene.edges) for gene in parsed.genes],
-                     f'`{shown_path(path)}`'))
+                     f'`{ctx.shown(path)}`'))
     report.table(('parsing', 'operations per cell', 'file'), rows)
     _search_curve(report, search, ctx.stage_dir('report'))
     plot = figures.genotype
@@ -230,9 +228,7 @@ def _search_section(report, ctx: DemoContext, search: dict, searched,
 
 def _detection_section(report, detection: Optional[dict]) -> None:
     report.heading('4. DO-2-ResNet18 in RetinaNet and Mask R-CNN')
-    if detection is None:
-        report.text('The detection stage has not run: `python tools/demo.py '
-                    '--stage detection`.')
+    if _not_run(report, 'detection', detection):
         return
     rows = []
     for name, run in detection['runs'].items():

@@ -1,7 +1,7 @@
 """The data, search, train and detection stages of ``tools/demo.py``.
 
 Each ``run_<stage>(ctx)`` returns the stage's results (paths, metrics, the
-commands it ran); :func:`ddarts_mm.apis.demo.run_stage` stores them in
+commands it ran); :func:`ddarts_mm.demo.pipeline.run_stage` stores them in
 ``<work_dir>/<stage>/result.json``. Sizes come from :data:`FULL` or, with
 ``--quick``, :data:`QUICK`.
 """
@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from .demo import (REPO_ROOT, DemoContext, DemoError, command_line,
-                   run_tool, shown_path, write_config)
+from .context import DemoContext, DemoError
+from .runs import command_line, run_tool, write_config
 
 SEARCH_CONFIG = 'configs/demo/search_ddarts_digits.py'
 TRAIN_CONFIG = 'configs/demo/classification_ddarts_digits.py'
@@ -125,12 +125,12 @@ def run_data(ctx: DemoContext) -> dict:
         ctx.log(f'[demo] {kind}: {"reused" if made.reused else "wrote"} '
                 f'{made.root} ({made.params})')
         args = ['python', 'tools/make_demo_data.py', kind,
-                shown_path(made.root), '--seed', str(ctx.seed)]
+                ctx.shown(made.root), '--seed', str(ctx.seed)]
         for key, value in kwargs.items():
             if key == 'image_size':
                 value = 'x'.join(map(str, value))
             args += [f'--{key.replace("_", "-")}', str(value)]
-        commands.append(command_line(args))
+        commands.append(command_line(ctx, args))
     return dict(sets=sets, commands=commands)
 
 
@@ -159,7 +159,7 @@ def run_search(ctx: DemoContext) -> dict:
              randomness=dict(seed=ctx.seed)), scale.search)
     stage_dir = ctx.stage_dir('search')
     config = write_config(
-        ctx.work_dir / 'configs' / 'search.py', SEARCH_CONFIG, overrides,
+        ctx, ctx.work_dir / 'configs' / 'search.py', SEARCH_CONFIG, overrides,
         'The demo search on the data of the data stage (written by '
         'tools/demo.py).')
     command = run_tool(ctx, 'train.py', [config, '--work-dir', stage_dir])
@@ -206,7 +206,7 @@ def _train_genotype(ctx: DemoContext, genotype_path: str, name: str) -> dict:
              test_dataloader=val_loader, randomness=dict(seed=ctx.seed)),
         scale.train)
     config = write_config(
-        ctx.work_dir / 'configs' / f'train_{name}.py', TRAIN_CONFIG,
+        ctx, ctx.work_dir / 'configs' / f'train_{name}.py', TRAIN_CONFIG,
         overrides, f'Training of the {name} genotype, grown with Algorithm 1 '
         'when the model is built\n(written by tools/demo.py).')
     run_dir = ctx.stage_dir('train') / name
@@ -274,7 +274,7 @@ def _detector_overrides(ctx: DemoContext, name: str, base: str,
     metric types included, stays the base config's.
     """
     from mmengine.config import Config
-    cfg = Config.fromfile(str(REPO_ROOT / base)).to_dict()
+    cfg = Config.fromfile(str(ctx.project_path(base))).to_dict()
     old = cfg['data_root']
     new = _data_root(ctx, kind).rstrip('/') + '/'
     overrides = {
@@ -309,7 +309,7 @@ def run_detection(ctx: DemoContext) -> dict:
     results, commands = {}, []
     for name, (base, kind, keys) in runs.items():
         config = write_config(
-            ctx.work_dir / 'configs' / f'{name}.py', base,
+            ctx, ctx.work_dir / 'configs' / f'{name}.py', base,
             _detector_overrides(ctx, name, base, kind),
             f'DO-2-ResNet18 {name} on the demo {kind} set (written by '
             'tools/demo.py).')

@@ -1,0 +1,97 @@
+"""The alpha sets of a supernet: which layers share which, initial values.
+
+D-DARTS gives every cell its own alpha; DARTOpti, one per gene of a
+genotype (shared by the cells of that gene); DARTS, one for the normal
+cells and one for the reductions. :func:`supernet_layout` turns those
+choices into the supernet's :class:`SearchLayout`, and
+:func:`initial_alpha` draws or encodes each set's starting value.
+"""
+from typing import Optional, Sequence
+
+import torch
+
+from ddarts_mm.search_space.genotype import Genotype
+from ddarts_mm.search_space.layout import SearchLayout, dag_rows
+
+
+def check_genotype(genotype: Genotype, op_names: Sequence[str],
+                   search_space: str) -> None:
+    """Raise ``ValueError`` if a gene uses an op outside the search space."""
+    for g, gene in enumerate(genotype.genes):
+        for edge in gene.edges:
+            if edge.op not in op_names:
+                raise ValueError(
+                    f'genotype {genotype.name or ""!s}: gene {g}, edge '
+                    f'{tuple(edge.as_list())}: op {edge.op!r} is not in '
+                    f'search space {search_space!r}; set '
+                    "search_space='S_o' for DARTOpti genotypes")
+
+
+def supernet_layout(num_cells: int, steps: int, search_space: str,
+                    genotype: Optional[Genotype] = None,
+                    share_alphas: Optional[str] = None,
+                    mixing: str = 'sigmoid') -> SearchLayout:
+    """The layout of a supernet with these options (see ``DDartsSupernet``).
+
+    Args:
+        num_cells (int): Layers; ignored with ``genotype``.
+        steps (int): Intermediate nodes per cell; ignored with ``genotype``.
+        search_space (str): The columns of every alpha.
+        genotype (Genotype, optional): DARTOpti start: its layers,
+            reductions, steps and one alpha set per gene. Defaults to None
+            (reductions at ``n//3`` and ``2n//3``).
+        share_alphas (str, optional): None (one set per layer) or
+            'cell_type' (``alpha_normal``, ``alpha_reduce``). Defaults to
+            None.
+        mixing (str): 'sigmoid' or 'softmax'. Defaults to 'sigmoid'.
+
+    Returns:
+        SearchLayout: With ``state_dict_keys`` ``'alphas.<name>'``.
+    """
+    if genotype is not None:
+        steps, reductions = genotype.steps, list(genotype.reductions)
+        genes = sorted(set(genotype.sequence))
+        sequence = [genes.index(g) for g in genotype.sequence]
+        names = [f'alpha_gene_{g}' for g in genes]
+    else:
+        if num_cells < 1 or steps < 1:
+            raise ValueError('num_cells and steps must be >= 1, got '
+                             f'{num_cells} and {steps}')
+        reductions = sorted({num_cells // 3, 2 * num_cells // 3})
+        if share_alphas == 'cell_type':
+            sequence = [int(layer in reductions)
+                        for layer in range(num_cells)]
+            names = ['alpha_normal', 'alpha_reduce']
+        else:
+            sequence = list(range(num_cells))
+            names = [f'alpha_{layer}' for layer in range(num_cells)]
+    return SearchLayout(
+        search_space=search_space, steps=steps, reductions=reductions,
+        sequence=sequence, alpha_names=names, rows=dag_rows(steps),
+        state_dict_keys=[f'alphas.{name}' for name in names], mixing=mixing)
+
+
+def initial_alpha(layout: SearchLayout, set_index: int, alpha_init: dict,
+                  genotype: Optional[Genotype] = None) -> torch.Tensor:
+    """The starting value ``(num_edges, num_ops)`` of one alpha set.
+
+    Args:
+        layout (SearchLayout): The supernet's layout.
+        set_index (int): The alpha set.
+        alpha_init (dict): ``std`` (DARTS' ``std * randn``), ``encoded``
+            and ``other`` (DARTOpti: the gene's ops / the rest).
+        genotype (Genotype, optional): The DARTOpti start. Defaults to None.
+
+    Returns:
+        Tensor: float32.
+    """
+    shape = (len(layout.rows), len(layout.ops))
+    if genotype is None:
+        return alpha_init['std'] * torch.randn(shape)
+    alpha = torch.full(shape, float(alpha_init['other']))
+    rows = {edge: r for r, edge in enumerate(layout.rows)}
+    gene = genotype.layer_gene(layout.set_layers[set_index][0])
+    for edge in gene.edges:
+        alpha[rows[(edge.to_node, edge.from_node)],
+              layout.ops.index(edge.op)] = float(alpha_init['encoded'])
+    return alpha
