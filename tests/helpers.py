@@ -7,8 +7,10 @@ the checks several test modules make, as mmdet's
 """
 from typing import Iterable
 
+import torch
 import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
+from torch.utils.data import Dataset
 
 from ddarts_mm.search_space.genotype import Edge, Gene, Genotype, edges_of
 
@@ -61,3 +63,36 @@ def check_norm_state(modules: Iterable[nn.Module], train_state: bool) -> bool:
     """Whether every BN of ``modules`` is in ``train_state``."""
     return all(m.training == train_state for mod in modules
                for m in mod.modules() if isinstance(m, _BatchNorm))
+
+
+class RandomImages(Dataset):
+    """``n`` random 16x16 images with labels in 0..9 (tensor samples)."""
+
+    def __init__(self, n: int, seed: int) -> None:
+        generator = torch.Generator().manual_seed(seed)
+        self.images = torch.rand(n, 3, 16, 16, generator=generator)
+        self.labels = torch.randint(0, 10, (n, ), generator=generator)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> dict:
+        return dict(inputs=self.images[index],
+                    data_samples=self.labels[index])
+
+
+def random_images_loader(n: int, seed: int) -> dict:
+    """A dataloader config over :class:`RandomImages` (batch 2, shuffled)."""
+    return dict(dataset=RandomImages(n, seed), batch_size=2, num_workers=0,
+                sampler=dict(type='DefaultSampler', shuffle=True),
+                collate_fn=dict(type='default_collate'))
+
+
+def assert_same_search_state(model, reference, atol: float = 1e-6) -> None:
+    """Alphas and weights of two supernets agree (a resumed run)."""
+    for key, alpha in reference.arch_parameters().items():
+        torch.testing.assert_close(model.arch_parameters()[key], alpha,
+                                   rtol=0, atol=atol)
+    for p, q in zip(model.weight_parameters(),
+                    reference.weight_parameters()):
+        torch.testing.assert_close(p, q, rtol=0, atol=atol)

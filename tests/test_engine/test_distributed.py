@@ -16,31 +16,9 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-from torch.utils.data import Dataset
+from helpers import random_images_loader
 
 WORLD_SIZE = 2
-
-
-class Images(Dataset):
-    """``n`` random 16x16 images with labels in 0..9."""
-
-    def __init__(self, n: int, seed: int) -> None:
-        generator = torch.Generator().manual_seed(seed)
-        self.images = torch.rand(n, 3, 16, 16, generator=generator)
-        self.labels = torch.randint(0, 10, (n, ), generator=generator)
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def __getitem__(self, index: int) -> dict:
-        return dict(inputs=self.images[index],
-                    data_samples=self.labels[index])
-
-
-def _loader(seed: int) -> dict:
-    return dict(dataset=Images(8, seed), batch_size=2, num_workers=0,
-                sampler=dict(type='DefaultSampler', shuffle=True),
-                collate_fn=dict(type='default_collate'))
 
 
 def _flat(tensors) -> torch.Tensor:
@@ -67,9 +45,9 @@ def _worker(rank: int, port: int, work_dir: str) -> None:
             experiment_name=f'dist_{uuid.uuid4().hex[:6]}',
             launcher='pytorch',
             default_scope='ddarts_mm',
-            train_dataloader=_loader(0),
+            train_dataloader=random_images_loader(8, 0),
             train_cfg=dict(type='BilevelSearchLoop', max_epochs=2,
-                           arch_dataloader=_loader(1)),
+                           arch_dataloader=random_images_loader(8, 1)),
             optim_wrapper=dict(
                 constructor='PerCellOptimWrapperConstructor',
                 weights=dict(optimizer=dict(type='SGD', lr=0.05,

@@ -32,10 +32,10 @@ SEARCH_CONSOLE = DATA / 'search_demo_console.log'
 CLS_LOG = DATA / 'classification_demo_scalars.json'
 DET_LOG = DATA / 'retinanet_demo_scalars.json'
 
-RETINANET_DEMO = 'configs/demo/retinanet_do2-resnet18_fpn_demo-coco.py'
-MASK_RCNN_DEMO = 'configs/demo/mask-rcnn_do2-resnet18_fpn_demo-cityscapes.py'
-CLS_DEMO = 'configs/demo/classification_ddarts_digits.py'
-CLS_CONFIG = 'configs/classification/dd-c10-sparse_8l-c36_1xb128_cifar10.py'
+RETINANET_DEMO = ROOT / 'configs/demo/retinanet_do2-resnet18_fpn_demo-coco.py'
+MASK_RCNN_DEMO = ROOT / 'configs/demo/mask-rcnn_do2-resnet18_fpn_demo-cityscapes.py'
+CLS_DEMO = ROOT / 'configs/demo/classification_ddarts_digits.py'
+CLS_CONFIG = ROOT / 'configs/classification/dd-c10-sparse_8l-c36_1xb128_cifar10.py'
 
 
 def _env(tmp_path, stub_seaborn=False):
@@ -56,10 +56,11 @@ def _env(tmp_path, stub_seaborn=False):
     return env
 
 
-def run_tool(script, *args, tmp_path, stub_seaborn=False, timeout=300):
+def run_tool(script, *args, tmp_path, stub_seaborn=False, timeout=300,
+             cwd=ROOT):
     proc = subprocess.run(
         [sys.executable, str(script)] + [str(a) for a in args],
-        cwd=ROOT,
+        cwd=cwd,
         env=_env(tmp_path, stub_seaborn),
         capture_output=True,
         text=True,
@@ -67,10 +68,23 @@ def run_tool(script, *args, tmp_path, stub_seaborn=False, timeout=300):
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def _need_demo_data(*names):
-    for name in names:
-        if not (ROOT / 'data' / 'demo' / name).is_dir():
-            pytest.skip(f'no data/demo/{name}: run tools/make_demo_data.py')
+#: Sizes of the small demo sets the tools read (tools/make_demo_data.py).
+DEMO_SETS = dict(cifar_digits=('cifar', 40, 20), coco=('coco', 16, 16),
+                 cityscapes=('cityscapes', 8, 4))
+
+
+@pytest.fixture(scope='module')
+def demo_cwd(tmp_path_factory):
+    """A working directory holding ``data/demo/*`` as the demo configs name
+    them (relative paths), written by tools/make_demo_data.py."""
+    cwd = tmp_path_factory.mktemp('tools_cwd')
+    for name, (kind, num_train, num_val) in DEMO_SETS.items():
+        subprocess.run(
+            [sys.executable, str(ROOT / 'tools' / 'make_demo_data.py'), kind,
+             str(cwd / 'data' / 'demo' / name), '--num-train', str(num_train),
+             '--num-val', str(num_val)], check=True, capture_output=True,
+            timeout=300)
+    return cwd
 
 
 # ------------------------------------------------------------ analyze_logs
@@ -160,15 +174,15 @@ def test_mmdet_analyze_logs_detection_log(tmp_path):
 
 
 @pytest.mark.slow
-def test_real_training_log_through_analyze_logs(tmp_path):
+def test_real_training_log_through_analyze_logs(tmp_path, demo_cwd):
     """A log written now by tools/train.py, read by mmpretrain's tool."""
-    _need_demo_data('cifar_digits')
     work_dir = tmp_path / 'run'
     rc, out = run_tool(
         ROOT / 'tools' / 'train.py', CLS_DEMO, '--work-dir', work_dir,
         '--cfg-options', 'train_cfg.max_epochs=1',
         'model.backbone.genotype=DARTS_V2',
-        'default_hooks.logger.interval=10', tmp_path=tmp_path, timeout=400)
+        'default_hooks.logger.interval=10', tmp_path=tmp_path, timeout=400,
+        cwd=demo_cwd)
     assert rc == 0, out[-3000:]
     logs = list(work_dir.glob('*/vis_data/[0-9]*.json'))
     assert len(logs) == 1
@@ -192,11 +206,10 @@ def test_mmpretrain_get_flops_classification_config(tmp_path):
 
 
 @pytest.mark.slow
-def test_mmdet_get_flops_detection_config(tmp_path):
-    _need_demo_data('coco')
+def test_mmdet_get_flops_detection_config(tmp_path, demo_cwd):
     script = MMDET_TOOLS / 'analysis_tools' / 'get_flops.py'
     rc, out = run_tool(script, RETINANET_DEMO, '--num-images', 1,
-                       tmp_path=tmp_path)
+                       tmp_path=tmp_path, cwd=demo_cwd)
     assert rc == 0, out
     assert 'Flops:' in out and 'Params: 1.3' in out
 
@@ -240,13 +253,12 @@ def test_fuse_conv_bn_detector_matches_unfused():
         torch.testing.assert_close(have, want, rtol=1e-3, atol=1e-4)
 
 
-def test_mmdet_benchmark_dataset_task(tmp_path):
+def test_mmdet_benchmark_dataset_task(tmp_path, demo_cwd):
     # the inference task (--fuse-conv-bn) needs CUDA; the dataset task not
-    _need_demo_data('coco')
     script = MMDET_TOOLS / 'analysis_tools' / 'benchmark.py'
     rc, out = run_tool(script, RETINANET_DEMO, '--task', 'dataset',
                        '--max-iter', 6, '--num-warmup', 1, '--log-interval',
-                       5, tmp_path=tmp_path)
+                       5, tmp_path=tmp_path, cwd=demo_cwd)
     assert rc == 0, out
     assert 'Overall fps' in out
 
@@ -255,26 +267,25 @@ def test_mmdet_benchmark_dataset_task(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize('config,data', [(RETINANET_DEMO, 'coco'),
                                          (MASK_RCNN_DEMO, 'cityscapes')])
-def test_mmdet_browse_dataset(tmp_path, config, data):
-    _need_demo_data(data)
+def test_mmdet_browse_dataset(tmp_path, demo_cwd, config, data):
     script = MMDET_TOOLS / 'analysis_tools' / 'browse_dataset.py'
     out_dir = tmp_path / 'browse'
     rc, out = run_tool(script, config, '--not-show', '--output-dir', out_dir,
-                       tmp_path=tmp_path)
+                       tmp_path=tmp_path, cwd=demo_cwd)
     assert rc == 0, out[-3000:]
     # the images' own names: .jpg (COCO shapes), .png (Cityscapes)
     assert len([p for p in out_dir.iterdir()
-                if p.suffix in ('.jpg', '.png')]) == 64
+                if p.suffix in ('.jpg', '.png')]) == DEMO_SETS[data][1]
 
 
-def test_mmpretrain_browse_dataset(tmp_path):
+def test_mmpretrain_browse_dataset(tmp_path, demo_cwd):
     # -m original: the other modes call matplotlib's adjust_bbox with the
     # signature of matplotlib < 3.10 and fail with the installed one
-    _need_demo_data('cifar_digits')
     script = MMPRETRAIN_TOOLS / 'visualization' / 'browse_dataset.py'
     out_dir = tmp_path / 'browse'
     rc, out = run_tool(script, CLS_DEMO, '--not-show', '--output-dir',
-                       out_dir, '-n', 4, '-m', 'original', tmp_path=tmp_path)
+                       out_dir, '-n', 4, '-m', 'original', tmp_path=tmp_path,
+                       cwd=demo_cwd)
     assert rc == 0, out[-3000:]
     assert len(list(out_dir.glob('*.jpg'))) == 4
     assert osp.getsize(next(out_dir.glob('*.jpg'))) > 0

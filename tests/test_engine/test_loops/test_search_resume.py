@@ -12,28 +12,7 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.runner import Runner
-from torch.utils.data import Dataset
-
-
-class Images(Dataset):
-
-    def __init__(self, n: int, seed: int) -> None:
-        generator = torch.Generator().manual_seed(seed)
-        self.images = torch.rand(n, 3, 16, 16, generator=generator)
-        self.labels = torch.randint(0, 10, (n, ), generator=generator)
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def __getitem__(self, index: int) -> dict:
-        return dict(inputs=self.images[index],
-                    data_samples=self.labels[index])
-
-
-def _loader(seed: int) -> dict:
-    return dict(dataset=Images(4, seed), batch_size=2, num_workers=0,
-                sampler=dict(type='DefaultSampler', shuffle=True),
-                collate_fn=dict(type='default_collate'))
+from helpers import assert_same_search_state, random_images_loader
 
 
 def _search(work_dir, search_runner_cfg, interval, by_epoch,
@@ -42,8 +21,8 @@ def _search(work_dir, search_runner_cfg, interval, by_epoch,
     torch.manual_seed(0)
     model = supernet(num_cells=3, init_channels=4, steps=2)
     cfg = search_runner_cfg(work_dir, model, max_epochs=2)
-    cfg.update(train_dataloader=_loader(0))
-    cfg['train_cfg']['arch_dataloader'] = _loader(1)
+    cfg.update(train_dataloader=random_images_loader(4, 0))
+    cfg['train_cfg']['arch_dataloader'] = random_images_loader(4, 1)
     cfg['default_hooks']['checkpoint'] = dict(
         type='CheckpointHook', interval=interval, by_epoch=by_epoch)
     cfg['custom_hooks'] += [dict(type='AblationLossHook'),
@@ -68,12 +47,7 @@ def test_resumed_search_ends_with_the_same_alphas(tmp_path,
     resumed, runner = _search(tmp_path / 'resumed', search_runner_cfg,
                               interval, by_epoch, resume_from=path)
     assert runner.iter == 4 and reference.last_ablation is not None
-    for key, alpha in reference.arch_parameters().items():
-        torch.testing.assert_close(resumed.arch_parameters()[key], alpha,
-                                   rtol=0, atol=1e-6)
-    for p, q in zip(resumed.weight_parameters(),
-                    reference.weight_parameters()):
-        torch.testing.assert_close(p, q, rtol=0, atol=1e-6)
+    assert_same_search_state(resumed, reference)
     # and the resumed alphas did move away from the checkpoint's
     start = torch.load(path, weights_only=True)['state_dict']
     assert not torch.equal(start['alphas.alpha_0'],
