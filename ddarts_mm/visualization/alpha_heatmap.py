@@ -37,9 +37,16 @@ def darts_edge_names(steps: int) -> List[str]:
     Returns:
         list[str]: One name per edge, ``'<from>-><to>'``.
     """
-    inputs = ('c_{k-2}', 'c_{k-1}')
-    return [f'{inputs[src] if src < 2 else src - 2}->{dst - 2}'
-            for dst, src in dag_rows(steps)]
+    return edge_names_of(dag_rows(steps))
+
+
+def edge_names_of(rows: Sequence[Sequence[int]]) -> List[str]:
+    """Row labels ``'c_{k-2}->0'`` for ``(to_node, from_node)`` rows."""
+
+    def name(node: int) -> str:
+        return ('c_{k-2}', 'c_{k-1}')[node] if node < 2 else str(node - 2)
+
+    return [f'{name(source)}->{name(target)}' for target, source in rows]
 
 
 def _as_cells(alphas) -> List[np.ndarray]:

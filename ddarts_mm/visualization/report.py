@@ -17,7 +17,7 @@ import numpy as np
 
 from ddarts_mm.search_space.genotype import Genotype, atomic_write_text
 from ddarts_mm.search_space.primitives import search_space_ops
-from .alpha_heatmap import alpha_heatmap_figure
+from .alpha_heatmap import alpha_heatmap_figure, edge_names_of
 from .curves import marginal_contributions_figure
 from .figures import save_figure, to_numpy
 from .genotype_plot import GenotypePlot, plot_genotype
@@ -133,15 +133,6 @@ def alphas_from_checkpoint(path: PathLike) -> Tuple[List[np.ndarray], dict]:
     return [state[key].detach().cpu().double().numpy() for key in keys], layout
 
 
-def edge_names_of(rows: Sequence[Sequence[int]]) -> List[str]:
-    """Row labels ``'c_{k-2}->0'`` for ``(to_node, from_node)`` rows."""
-
-    def name(node: int) -> str:
-        return ('c_{k-2}', 'c_{k-1}')[node] if node < 2 else str(node - 2)
-
-    return [f'{name(source)}->{name(target)}' for target, source in rows]
-
-
 def reduction_sets(layout: dict) -> List[int]:
     """The alpha sets used by a reduction layer of ``layout`` (plain data)."""
     reductions = set(layout.get('reductions', ()))
@@ -169,10 +160,12 @@ def layout_heatmap_figure(alphas: Sequence, layout: dict,
               f'{", ".join(map(str, ls))})'
               for name, ls in zip(layout['alpha_names'], layers)]
     softmax = layout.get('mixing', 'sigmoid') == 'softmax'
-    if softmax:
-        alphas = [np.exp(a - a.max(axis=1, keepdims=True))
-                  for a in map(to_numpy, alphas)]
-        alphas = [a / a.sum(axis=1, keepdims=True) for a in alphas]
+    if softmax:  # Eq. 1 as the supernet mixes (sigmoid: drawn as such)
+        import torch
+
+        from ddarts_mm.search_space.parse import edge_weights
+        alphas = [edge_weights(torch.from_numpy(to_numpy(a)),
+                               'softmax').numpy() for a in alphas]
     return alpha_heatmap_figure(
         alphas, search_space_ops(layout['search_space']),
         edge_names=edge_names_of(layout['rows']), cell_titles=titles,

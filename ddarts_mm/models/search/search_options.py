@@ -6,6 +6,8 @@ merge and check them, and :func:`check_choice` checks the other choices.
 """
 from typing import Any, Optional, Sequence
 
+from ddarts_mm.search_space.layout import MIXINGS
+
 from .arch_amp import AMP_MODES
 from .losses import NORMALIZERS
 
@@ -23,8 +25,6 @@ ALPHA_INIT_DEFAULTS = dict(encoded=10.0, other=0.0, std=1e-3)
 ABLATION_MODES = ('exact', 'reference', 'none')
 #: What a NaN/Inf loss or gradient does (``ablation.nonfinite``).
 NONFINITE_POLICIES = ('raise', 'skip')
-#: 'sigmoid': FairDARTS / D-DARTS mixing (Eq. 2); 'softmax': DARTS (Eq. 1).
-MIXINGS = ('sigmoid', 'softmax')
 #: Alpha sharing: None (one set per cell, or per DARTOpti gene) or
 #: 'cell_type' (DARTS: one set for the normal cells, one for the reductions).
 SHARINGS = (None, 'cell_type')

@@ -130,10 +130,8 @@ class DDartsSupernet(BaseModel):
         check_supernet_choices(mixing, share_alphas, arch_amp,
                                genotype is not None)
         self.op_names = search_space_ops(search_space)
-        self.search_space = search_space
         alpha_init = alpha_init_options(alpha_init)
         self.ablation_cfg = ablation_options(ablation)
-        self.mixing = mixing
         self.arch_amp = arch_amp
         self.zero_one_weight = float(zero_one_weight)
         if genotype is not None:
@@ -180,6 +178,16 @@ class DDartsSupernet(BaseModel):
     def search_layout(self) -> SearchLayout:
         """The supernet's layout (a copy): rows, alpha sets, sharing."""
         return SearchLayout.from_dict(self.layout.to_dict())
+
+    @property
+    def search_space(self) -> str:
+        """The search space: the columns of every alpha."""
+        return self.layout.search_space
+
+    @property
+    def mixing(self) -> str:
+        """'sigmoid' (Eq. 2) or 'softmax' (Eq. 1)."""
+        return self.layout.mixing
 
     @property
     def steps(self) -> int:
