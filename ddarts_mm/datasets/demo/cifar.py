@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
+from ..cifar_pickle import load_cifar_file
 from .common import (DemoDataResult, build_atomically, check_split_args,
                           random_color, split_rng, to_uint8)
 
@@ -286,9 +287,10 @@ def make_cifar_digits(out_dir: str,
 
 
 def load_cifar_pickle(path: str, encoding: str = 'latin1') -> dict:
-    """Read one CIFAR pickle as mmpretrain does (``encoding='latin1'``)."""
-    with open(path, 'rb') as f:
-        return pickle.load(f, encoding=encoding)
+    """Read one CIFAR pickle as mmpretrain does (``encoding='latin1'``),
+    with :class:`~ddarts_mm.datasets.cifar_pickle.CIFARUnpickler`: a file
+    whose pickle would call anything outside the format is refused."""
+    return load_cifar_file(path, encoding)
 
 
 __all__ = [
