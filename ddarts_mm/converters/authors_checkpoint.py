@@ -17,12 +17,13 @@ for detectors, and loads with ``weights_only=True``.
 import os
 import pickle
 import re
-import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 import torch
+
+from ddarts_mm.utils.atomic_write import atomic_write
 
 #: Buffers ``thop.profile`` registers on every module.
 THOP_BUFFERS = ('total_ops', 'total_params')
@@ -197,6 +198,7 @@ def convert_state_dict(source: Dict[str, torch.Tensor],
                 f'{where}: first differing key {theirs!r} (-> {ours}): '
                 f'{tuple(tensor.shape)} in the file, {tuple(value.shape)} '
                 'in the model')
+        _check_values(tensor, value, f'{where}: key {theirs!r} (-> {ours})')
         result.state_dict[ours] = tensor.detach().clone().to(value.dtype)
         result.table.append((theirs, ours, tuple(value.shape)))
     used = set(key_map[key] for key in target)
@@ -215,19 +217,29 @@ def convert_state_dict(source: Dict[str, torch.Tensor],
     return result
 
 
+def _check_values(tensor: torch.Tensor, target: torch.Tensor,
+                  where: str) -> None:
+    """A file tensor fit for a model tensor: the same kind of number (a
+    float weight from a real float, a count from an integer), finite."""
+    if tensor.is_complex():
+        raise AuthorsCheckpointError(f'{where}: complex values '
+                                     f'({tensor.dtype}), not weights')
+    if target.is_floating_point():
+        if not tensor.is_floating_point():
+            raise AuthorsCheckpointError(
+                f'{where}: {tensor.dtype} values where the model has '
+                f'{target.dtype} weights (a quantised or foreign file?)')
+        if not bool(torch.isfinite(tensor).all()):
+            raise AuthorsCheckpointError(f'{where}: holds NaN or Inf')
+    elif tensor.is_floating_point():
+        raise AuthorsCheckpointError(f'{where}: {tensor.dtype} values where '
+                                     f'the model has {target.dtype} counts')
+
+
 def save_checkpoint_atomic(checkpoint: Dict, path: str) -> None:
-    """``torch.save`` into a temporary file beside ``path``, then rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix='.tmp-', suffix='.pth', dir=folder)
-    os.close(handle)
-    try:
-        torch.save(checkpoint, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    """``torch.save`` into a temporary file beside ``path``, then rename
+    (:func:`ddarts_mm.utils.atomic_write.atomic_write`: the user's umask)."""
+    atomic_write(path, lambda f: torch.save(checkpoint, f))
 
 
 def build_authors_classifier(genotype: Any,

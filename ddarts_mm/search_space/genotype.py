@@ -11,12 +11,12 @@ from_node)`` applies ``op`` to node ``from_node`` and adds it to ``to_node``.
 """
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .primitives import SEARCH_SPACES
+from .strict_load import load_json, load_yaml
 
 GenotypeLike = Union['Genotype', str, os.PathLike, Dict[str, Any]]
 
@@ -169,7 +169,7 @@ class Genotype:
         for key in ('name', 'source', 'search_space'):
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise GenotypeError(f'{where}: field {key} must be a string, '
-                                    f'got {data[key]!r}')
+                                    f'got {data[key]!r:.80}')
         genes = _read_list(data['genes'], where, 'genes')
         parsed = [_gene_from(g, f'{where}: gene {i}') for i, g in
                   enumerate(genes)]
@@ -188,11 +188,7 @@ class Genotype:
     def loads(cls, text: str, fmt: str = 'json',
               where: str = '<text>') -> 'Genotype':
         try:
-            if fmt == 'json':
-                data = json.loads(text)
-            else:
-                import yaml
-                data = yaml.safe_load(text)
+            data = load_json(text) if fmt == 'json' else load_yaml(text)
         except Exception as err:  # json.JSONDecodeError, yaml.YAMLError
             first = str(err).splitlines()[0] if str(err) else repr(err)
             raise GenotypeError(f'{where}: malformed {fmt.upper()}: '
@@ -243,7 +239,7 @@ def validate_genotype(genotype: Genotype, where: str = '<genotype>') -> None:
                 hint = (f'; it belongs to search space {others[0]!r}'
                         if others else '')
                 raise GenotypeError(
-                    f'{at}: unknown op {edge.op!r}, not in search space '
+                    f'{at}: unknown op {edge.op!r:.80}, not in search space '
                     f'{genotype.search_space!r}{hint}')
             if not 2 <= edge.to_node <= last:
                 raise GenotypeError(
@@ -305,7 +301,7 @@ def _read_list(value: Any, where: str, key: str) -> list:
 def _int(value: Any, where: str, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise GenotypeError(f'{where}: field {key} must be an integer, got '
-                            f'{value!r}')
+                            f'{value!r:.80}')
     return value
 
 
@@ -343,7 +339,7 @@ def _edge_from(raw: Any, where: str) -> Edge:
             or not all(isinstance(v, int) and not isinstance(v, bool)
                        for v in raw[1:])):
         raise GenotypeError(f'{where}: an edge must be [op, to_node, '
-                            f'from_node] (str, int, int), got {raw!r}')
+                            f'from_node] (str, int, int), got {raw!r:.120}')
     return Edge(raw[0], raw[1], raw[2])
 
 
@@ -392,18 +388,11 @@ def read_text_file(path: Union[str, os.PathLike]) -> str:
 
 
 def atomic_write_text(path: Union[str, os.PathLike], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'w') as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write ``text`` to ``path`` through a temporary file and a rename
+    (:func:`ddarts_mm.utils.atomic_write.atomic_write_text`: whole or
+    nothing, the user's umask)."""
+    from ddarts_mm.utils.atomic_write import atomic_write_text as write
+    write(path, text)
 
 
 def edges_of(pairs: Sequence[Tuple[str, int]]) -> List[Edge]:

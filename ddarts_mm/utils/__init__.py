@@ -1,9 +1,28 @@
-"""Utilities: data path checks, safe checkpoint reading, registration."""
-from .checkpoint_check import CheckpointError, load_checkpoint_safely
-from .data_check import DataPathError, check_data_paths
-from .setup_env import register_all_modules
+"""Utilities: data path checks, safe checkpoint reading, atomic writes,
+registration.
 
-__all__ = [
-    'CheckpointError', 'DataPathError', 'check_data_paths',
-    'load_checkpoint_safely', 'register_all_modules'
-]
+Importing this package loads nothing but itself (genotype tools that write
+files through :mod:`.atomic_write` stay free of mmengine and torch); each
+name is imported on first access.
+"""
+from importlib import import_module
+from typing import Any
+
+#: Each public name -> the module of this package that defines it.
+_MODULE_OF = {
+    **dict.fromkeys(('CheckpointError', 'load_checkpoint_safely'),
+                    '.checkpoint_check'),
+    **dict.fromkeys(('DataPathError', 'check_data_paths'), '.data_check'),
+    **dict.fromkeys(('atomic_write_bytes', 'atomic_write_text'),
+                    '.atomic_write'),
+    'register_all_modules': '.setup_env',
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULE_OF:
+        return getattr(import_module(_MODULE_OF[name], __name__), name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+__all__ = sorted(_MODULE_OF)

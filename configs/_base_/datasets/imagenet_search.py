@@ -1,5 +1,7 @@
 # ImageNet for a D-DARTS search (mmpretrain's ImageNet reading
-# data/imagenet): the train split halved by SplitDataset (weights / arch),
+# data/imagenet): the train split halved by SplitDataset (weights / arch;
+# a random permutation seeded by the run's randomness.seed and stratified
+# by class, since mmpretrain's ImageNet lists its images class by class),
 # validation on the val split. Batch 96 per GPU (paper, Sec. 5.1), the batch
 # the search schedule's weights lr is used with (--auto-scale-lr).
 dataset_type = 'mmpretrain.ImageNet'
@@ -29,13 +31,13 @@ train_set = dict(type=dataset_type, data_root=data_root, split='train',
 train_dataloader = dict(
     batch_size=96,
     num_workers=5,
-    dataset=dict(type='SplitDataset', dataset=train_set, split='weights',
+    dataset=dict(type='ddarts_mm.SplitDataset', dataset=train_set, split='weights',
                  ratio=0.5),
     sampler=dict(type='DefaultSampler', shuffle=True))
 arch_dataloader = dict(
     batch_size=96,
     num_workers=5,
-    dataset=dict(type='SplitDataset', dataset=train_set, split='arch',
+    dataset=dict(type='ddarts_mm.SplitDataset', dataset=train_set, split='arch',
                  ratio=0.5),
     sampler=dict(type='DefaultSampler', shuffle=True))
 val_dataloader = dict(

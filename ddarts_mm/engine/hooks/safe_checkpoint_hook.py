@@ -13,17 +13,17 @@ as well, so a checkpoint that hides code fails to load instead of running it.
 Checkpoints are also written atomically: the hook points every
 ``CheckpointHook`` that writes to local disk at the file backend
 :class:`AtomicLocalBackend`, which writes a temporary file in the same
-folder and renames it (``os.replace``) over the target. A run killed while
-it writes a checkpoint (SIGKILL, out of memory, power) leaves the previous
-checkpoints and ``last_checkpoint`` (written by mmengine after the save)
-intact, plus at most a ``.NAME.*.tmp`` file, so ``--resume`` continues from
-the last complete checkpoint.
+folder and renames it (``os.replace``) over the target, and deletes
+outdated checkpoints only after the new one is complete
+(:class:`~ddarts_mm.engine.hooks.atomic_checkpoint_hook.AtomicCheckpointHook`).
+A run killed while it writes a checkpoint (SIGKILL, out of memory, power)
+leaves the previous checkpoint and ``last_checkpoint`` intact, plus at most
+a ``.NAME.*.tmp`` file, so ``--resume`` continues from the last complete
+checkpoint. The random generators' states travel in the checkpoint, so the
+resumed run draws what the uninterrupted one would have.
 """
-import os
-import os.path as osp
-import tempfile
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 import torch
@@ -31,7 +31,11 @@ from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import HistoryBuffer
 
+from ddarts_mm.engine.rng_state import (RNG_STATE_KEY, capture_rng_state,
+                                        restore_rng_state)
 from ddarts_mm.registry import HOOKS
+from ddarts_mm.utils.atomic_write import atomic_write_bytes as write_bytes
+from .atomic_checkpoint_hook import AtomicCheckpointHook
 
 #: Name of :class:`AtomicLocalBackend` in mmengine's file backends.
 ATOMIC_BACKEND = 'ddarts_mm_atomic_local'
@@ -84,21 +88,7 @@ def atomic_write_bytes(data: bytes, path: Union[str, Path]) -> None:
         data (bytes): The content.
         path (str | Path): The target; its folder is created.
     """
-    path = os.fspath(path)
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.',
-                               suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_bytes(path, data)
 
 
 @register_backend(ATOMIC_BACKEND)
@@ -130,13 +120,25 @@ def use_atomic_backend(hook: CheckpointHook) -> bool:
 
 @HOOKS.register_module()
 class SafeCheckpointHook(Hook):
-    """Save checkpoints that ``torch.load(weights_only=True)`` can read,
-    and write them atomically.
+    """Checkpoints a run resumes from exactly, whatever kills it.
 
     Put it in ``custom_hooks`` (``tools/train.py`` adds it when missing).
-    Before training it switches the runner's ``CheckpointHook`` to
-    :class:`AtomicLocalBackend` when that hook writes to local disk (other
-    backends are left alone).
+    It makes checkpoints that
+
+    - ``torch.load(weights_only=True)`` reads (plain data, see above);
+    - are whole or absent: before training, the runner's ``CheckpointHook``
+      writing to local disk uses :class:`AtomicLocalBackend`, and a plain
+      ``CheckpointHook`` becomes an
+      :class:`~ddarts_mm.engine.hooks.atomic_checkpoint_hook.AtomicCheckpointHook`,
+      which deletes outdated checkpoints only after the new one is
+      complete (other backends and subclasses are left alone);
+    - hold the states of the random generators the run draws from
+      (:mod:`ddarts_mm.engine.rng_state`), put back on resume right where
+      the interrupted run was: at the start of the next epoch, or, in the
+      middle of an epoch, when the loop has skipped the batches it already
+      used (:meth:`restore_pending_rng`). Validation leaves those states as
+      it found them, so it does not matter whether a run validated since
+      its last checkpoint.
     """
 
     # Runs first: after loading, other hooks see the rebuilt objects. Hooks
@@ -145,18 +147,58 @@ class SafeCheckpointHook(Hook):
     # backend from ``backend_args``.
     priority = 'VERY_HIGH'
 
+    def __init__(self) -> None:
+        self._pending_rng: Optional[dict] = None
+        self._val_rng: Optional[dict] = None
+
     def before_train(self, runner) -> None:
+        if runner.iter == 0:  # weights loaded by load_from: not a resume
+            self._pending_rng = None
         for hook in runner.hooks:
             if isinstance(hook, CheckpointHook):
+                if type(hook) is CheckpointHook:
+                    hook.__class__ = AtomicCheckpointHook
                 use_atomic_backend(hook)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         for key in list(checkpoint):
             if key not in ('state_dict', 'optimizer'):
                 checkpoint[key] = to_plain(checkpoint[key])
+        checkpoint[RNG_STATE_KEY] = capture_rng_state()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if 'message_hub' in checkpoint:
             checkpoint['message_hub'] = from_plain(checkpoint['message_hub'])
         if 'meta' in checkpoint:
             checkpoint['meta'] = from_plain(checkpoint['meta'])
+        self._pending_rng = checkpoint.get(RNG_STATE_KEY)
+
+    def restore_pending_rng(self) -> bool:
+        """Put back the random states of a resumed checkpoint, once.
+
+        Returns:
+            bool: Whether there were states to restore.
+        """
+        state, self._pending_rng = self._pending_rng, None
+        if state is None:
+            return False
+        restore_rng_state(state)
+        return True
+
+    def before_train_epoch(self, runner) -> None:
+        loop = runner.train_loop
+        length = len(getattr(loop, 'dataloader', ()) or ())
+        if not length or runner.iter == runner.epoch * length:
+            self.restore_pending_rng()  # resumed at an epoch boundary
+
+    def before_train_iter(self, runner, batch_idx: int,
+                          data_batch: Optional[dict] = None) -> None:
+        self.restore_pending_rng()  # a loop that did not restore it itself
+
+    def before_val(self, runner) -> None:
+        self._val_rng = capture_rng_state()
+
+    def after_val(self, runner) -> None:
+        if self._val_rng is not None:
+            restore_rng_state(self._val_rng)
+            self._val_rng = None

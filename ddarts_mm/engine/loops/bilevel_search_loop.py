@@ -1,4 +1,5 @@
 """The bi-level D-DARTS search loop: a weight batch and an arch batch."""
+import copy
 import logging
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
@@ -23,6 +24,24 @@ def set_sampler_epoch(dataloader: DataLoader, epoch: int) -> None:
         sampler = getattr(batch_sampler, 'sampler', None)
     if hasattr(sampler, 'set_epoch'):
         sampler.set_epoch(epoch)
+
+
+def seed_split_datasets(dataloader: Any, seed: Optional[int]) -> Any:
+    """A copy of a dataloader config whose unseeded ``SplitDataset`` get
+    ``seed`` (the run's), so the split follows the run's seed.
+
+    Built data loaders, configs without a ``SplitDataset`` and a None
+    ``seed`` are returned unchanged; an explicit ``seed`` is kept.
+    """
+    if seed is None or not isinstance(dataloader, dict):
+        return dataloader
+    dataloader = copy.deepcopy(dataloader)
+    dataset = dataloader.get('dataset')
+    while isinstance(dataset, dict):
+        if str(dataset.get('type', '')).split('.')[-1] == 'SplitDataset':
+            dataset.setdefault('seed', seed)
+        dataset = dataset.get('dataset')
+    return dataloader
 
 
 def _cycle(dataloader: DataLoader) -> Iterator[Any]:
@@ -55,9 +74,15 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
     ``param_scheduler`` dict keyed ``weights`` / ``arch`` to one entry per
     alpha set (see
     :func:`~ddarts_mm.engine.optimizers.expand_param_scheduler_cfg`), so
-    every cell gets its own scheduler. A resumed run that stopped in the
-    middle of an epoch skips the batches it already used, so a run resumed
-    from an iteration checkpoint follows the uninterrupted run exactly.
+    every cell gets its own scheduler. An alpha scheduler without ``begin``
+    begins when the search does (``warmup_epochs``, in iterations for one
+    with ``by_epoch=False``), so ``--cfg-options train_cfg.max_epochs=N
+    train_cfg.warmup_epochs=W`` shortens a search with no scheduler
+    override. A ``SplitDataset`` of either data loader without a ``seed``
+    gets the run's ``randomness.seed`` (:func:`seed_split_datasets`). A
+    resumed run that stopped in the middle of an epoch skips the batches it
+    already used, so a run resumed from an iteration checkpoint follows the
+    uninterrupted run exactly.
 
     Args:
         runner (Runner): The runner.
@@ -85,6 +110,9 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
                  val_interval: int = 1,
                  dynamic_intervals: Optional[List[Tuple[int, int]]] = None
                  ) -> None:
+        # the configured seed (before a resume restores the saved one)
+        run_seed = runner._randomness_cfg.get('seed')
+        dataloader = seed_split_datasets(dataloader, run_seed)
         super().__init__(runner, dataloader, max_epochs, val_begin,
                          val_interval, dynamic_intervals)
         if isinstance(warmup_epochs, bool) or not isinstance(
@@ -101,6 +129,7 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
                              '(train_cfg.arch_dataloader or a top-level '
                              'arch_dataloader in the config)')
         if isinstance(arch_dataloader, dict):
+            arch_dataloader = seed_split_datasets(arch_dataloader, run_seed)
             diff_rank_seed = runner._randomness_cfg.get(
                 'diff_rank_seed', False)
             # A seed of its own: with the weights loader's seed and equal
@@ -123,8 +152,37 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
         schedulers = self.runner.param_schedulers
         if schedulers is None or not hasattr(self.supernet, 'alpha_names'):
             return
-        self.runner.param_schedulers = expand_param_scheduler_cfg(
-            schedulers, self.supernet.alpha_names())
+        alpha_names = self.supernet.alpha_names()
+        schedulers = expand_param_scheduler_cfg(schedulers, alpha_names)
+        if isinstance(schedulers, dict) and 'type' not in schedulers:
+            for name in alpha_names:
+                self._begin_with_search(schedulers.get(name), name)
+        self.runner.param_schedulers = schedulers
+
+    def _begin_with_search(self, schedulers: Any, name: str) -> None:
+        """Start alpha set ``name``'s schedulers with the search.
+
+        A scheduler config without ``begin`` begins at ``warmup_epochs``
+        (iterations: times the epoch length); one that begins at or after
+        ``max_epochs`` is a one-line error instead of mmengine's ``end
+        should be larger than begin``.
+        """
+        items = schedulers if isinstance(schedulers, list) else [schedulers]
+        for cfg in items:
+            if not isinstance(cfg, dict):
+                continue  # a built scheduler
+            by_epoch = cfg.get('by_epoch', True)
+            searching = 0 < self.warmup_epochs < self._max_epochs
+            if 'begin' not in cfg and searching:
+                cfg['begin'] = (self.warmup_epochs if by_epoch else
+                                self.warmup_epochs * len(self.dataloader))
+            if by_epoch and 'end' not in cfg and cfg.get(
+                    'begin', 0) >= self._max_epochs:
+                raise ValueError(
+                    f'param_scheduler.{name}: begin={cfg["begin"]} is not '
+                    f'before train_cfg.max_epochs={self._max_epochs}; leave '
+                    'begin out (the alpha schedulers begin at '
+                    'train_cfg.warmup_epochs)')
 
     def searching(self, epoch: Optional[int] = None) -> bool:
         """Whether epoch ``epoch`` (default: current) updates alpha."""
@@ -141,6 +199,15 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
         if 'weights' in getattr(optim_wrapper, 'optim_wrappers', {}):
             lr = optim_wrapper['weights'].get_lr()['lr'][0]
             self.runner.message_hub.update_scalar('train/lr', lr)
+
+    def _restore_random_state(self) -> None:
+        """Let the hooks put back a resumed checkpoint's random states
+        (:meth:`~ddarts_mm.engine.hooks.SafeCheckpointHook.restore_pending_rng`)
+        now that the batches used before the checkpoint are skipped."""
+        for hook in self.runner.hooks:
+            restore = getattr(hook, 'restore_pending_rng', None)
+            if callable(restore):
+                restore()
 
     def run_epoch(self) -> None:
         """Iterate one epoch over weight (and arch) batches."""
@@ -159,12 +226,18 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
         if search:
             set_sampler_epoch(self.arch_dataloader, self._epoch)
             arch_batches = _cycle(self.arch_dataloader)
-        # A run resumed from an iteration checkpoint skips what it has done.
+        # A run resumed from an iteration checkpoint skips what it has done,
+        # then draws from the random states the checkpoint holds.
         done = self._iter - self._epoch * len(self.dataloader)
-        for idx, data_batch in enumerate(self.dataloader):
+        batches = iter(self.dataloader)
+        if done > 0:
+            for _ in range(done):
+                next(batches)
+                if search:
+                    next(arch_batches)
+            self._restore_random_state()
+        for idx, data_batch in enumerate(batches, start=max(done, 0)):
             arch_batch = next(arch_batches) if search else None
-            if idx < done:
-                continue
             self._log_weights_lr()
             self.run_iter(idx, dict(weights=data_batch, arch=arch_batch))
 

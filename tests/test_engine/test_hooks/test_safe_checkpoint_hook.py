@@ -70,6 +70,46 @@ class TestSafeCheckpointHook(RunnerTestCase):
         assert isinstance(history, HistoryBuffer)
         assert len(history.data[0]) == 12  # the resumed 8 and 4 new ones
 
+    def test_old_checkpoint_removed_only_after_the_new_one_is_saved(self):
+        """max_keep_ckpts=1: during every save the previous checkpoint is
+        on disk and last_checkpoint names it; afterwards only the new."""
+        import os
+
+        from ddarts_mm.engine.hooks.atomic_checkpoint_hook import \
+            AtomicCheckpointHook
+        cfg = self.epoch_based_cfg.copy()
+        cfg.work_dir = f'{self.temp_dir.name}/keep1'
+        cfg.experiment_name = 'keep1'
+        cfg.train_cfg.max_epochs = 3
+        cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1,
+                                            max_keep_ckpts=1)
+        cfg.custom_hooks = [dict(type='ddarts_mm.SafeCheckpointHook')]
+        runner = self.build_runner(cfg)
+        seen = []
+        save = runner.save_checkpoint
+
+        def spy(out_dir, filename, *args, **kwargs):
+            names = sorted(n for n in os.listdir(cfg.work_dir)
+                           if n.endswith('.pth'))
+            pointer = os.path.join(cfg.work_dir, 'last_checkpoint')
+            last = (open(pointer).read() if os.path.exists(pointer) else '')
+            seen.append((filename, names, last, os.path.isfile(last)))
+            return save(out_dir, filename, *args, **kwargs)
+
+        runner.save_checkpoint = spy
+        runner.train()
+        hook = next(h for h in runner.hooks if h.__class__.__name__.endswith(
+            'CheckpointHook') and hasattr(h, 'max_keep_ckpts'))
+        assert type(hook) is AtomicCheckpointHook
+        assert [names for _, names, _, _ in seen] == [
+            [], ['epoch_1.pth'], ['epoch_2.pth']]
+        for (_, names, last, exists) in seen[1:]:
+            assert last.endswith(names[0]) and exists
+        assert sorted(n for n in os.listdir(cfg.work_dir)
+                      if n.endswith('.pth')) == ['epoch_3.pth']
+        assert open(os.path.join(cfg.work_dir, 'last_checkpoint')).read(
+        ).endswith('epoch_3.pth')
+
     def test_registered(self):
         from ddarts_mm.registry import HOOKS
         assert HOOKS.get('SafeCheckpointHook') is SafeCheckpointHook
@@ -144,7 +184,7 @@ val_dataloader = dict(dataset=dataset, **loader)
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs=3)
 default_hooks = dict(logger=dict(interval=1),
-                     checkpoint=dict(interval=1, max_keep_ckpts=2))
+                     checkpoint=dict(interval=1, max_keep_ckpts=1))
 custom_hooks = [dict(type='SafeCheckpointHook'),
                 dict(type='AblationLossHook', interval=1),
                 dict(type='KillDuringCheckpointWrite', epoch={kill})]
@@ -153,7 +193,9 @@ custom_hooks = [dict(type='SafeCheckpointHook'),
 
 @pytest.mark.slow
 def test_search_killed_while_saving_resumes_from_last_complete(tmp_path):
-    """SIGKILL while epoch 2's checkpoint is written; --resume finishes.
+    """SIGKILL the moment epoch 2's temporary checkpoint file appears, with
+    ``max_keep_ckpts=1`` (the demo's): epoch 1's checkpoint is still there,
+    ``last_checkpoint`` names it, and --resume finishes.
 
     Both runs go through tools/train.py; neither prints a registry-scope
     warning.
@@ -168,7 +210,7 @@ def test_search_killed_while_saving_resumes_from_last_complete(tmp_path):
     repo = Path(__file__).resolve().parents[3]
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (24, 32, 32, 3), dtype=np.uint8)
-    labels = [i % 10 for i in range(24)]
+    labels = [i % 8 for i in range(24)]  # every class in both halves
     write_cifar_pickles(str(tmp_path / 'cifar'), images[:16], labels[:16],
                         images[16:], labels[16:],
                         [f'c{i}' for i in range(10)])
@@ -194,7 +236,7 @@ def test_search_killed_while_saving_resumes_from_last_complete(tmp_path):
     assert 'epoch_1.pth' in names and 'epoch_2.pth' not in names
     assert any(n.startswith('.epoch_2.pth.') for n in names), names
     last = (work_dir / 'last_checkpoint').read_text().strip()
-    assert last.endswith('epoch_1.pth')
+    assert last.endswith('epoch_1.pth') and os.path.isfile(last)
 
     resumed = run(0, '--resume')
     output = resumed.stdout + resumed.stderr
@@ -204,3 +246,6 @@ def test_search_killed_while_saving_resumes_from_last_complete(tmp_path):
     assert 'Failed to search registry' not in output
     final = torch.load(work_dir / 'epoch_3.pth', weights_only=True)
     assert final['meta']['epoch'] == 3
+    # max_keep_ckpts=1 after the new one is complete
+    assert not (work_dir / 'epoch_1.pth').exists()
+    assert not (work_dir / 'epoch_2.pth').exists()

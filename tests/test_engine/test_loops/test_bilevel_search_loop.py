@@ -126,3 +126,77 @@ def test_resume_matches_the_uninterrupted_run(tmp_path, fake_supernet,
     assert runner.iter == 12
     assert resumed.seen == reference.seen[done:]
     assert_same_search_state(resumed, reference)
+
+
+@pytest.mark.parametrize('by_epoch, begin', [(True, 1), (False, 1 * 4)])
+def test_alpha_schedulers_begin_with_the_search(tmp_path, fake_supernet,
+                                                search_runner_cfg, by_epoch,
+                                                begin):
+    """No ``begin`` in the config: the alpha schedulers start at
+    ``warmup_epochs`` (iterations: times the 4 iterations of an epoch); the
+    weights' scheduler starts at 0."""
+    model = fake_supernet(num_sets=2)
+    cosine = dict(type='CosineAnnealingLR', eta_min=1e-3, by_epoch=by_epoch)
+    cfg = search_runner_cfg(tmp_path, model, max_epochs=3, warmup_epochs=1,
+                            param_scheduler=dict(weights=dict(cosine),
+                                                 arch=dict(cosine)))
+    runner = _train(cfg)
+    schedulers = runner.param_schedulers
+    assert schedulers['weights'][0].begin == 0
+    assert [schedulers[f'alpha_{i}'][0].begin for i in (0, 1)] == [begin] * 2
+    lr = runner.optim_wrapper['alpha_0'].get_lr()['lr'][0]
+    if by_epoch:  # the 2 search epochs of a 2-epoch cosine: halfway
+        assert lr == pytest.approx(1e-3 + 0.5 * (3e-3 - 1e-3))
+    else:
+        assert 1e-3 <= lr < 3e-3
+
+
+def test_shortening_a_search_needs_no_scheduler_override(
+        tmp_path, fake_supernet, search_runner_cfg):
+    """DARTOpti's schedule (5 warm-up epochs) cut to 2 epochs, 1 warm-up:
+    the alpha scheduler follows; a ``begin`` at or after the last epoch is
+    one line naming the key instead of mmengine's 'end should be larger
+    than begin'."""
+    cfg = search_runner_cfg(tmp_path / 'a', fake_supernet(), max_epochs=2,
+                            warmup_epochs=1)
+    assert _train(cfg).param_schedulers['alpha_0'][0].begin == 1
+    cfg = search_runner_cfg(tmp_path / 'b', fake_supernet(), max_epochs=2,
+                            warmup_epochs=1)
+    cfg['param_scheduler']['arch']['begin'] = 5
+    with pytest.raises(ValueError,
+                       match=r'param_scheduler.alpha_0: begin=5 is not '
+                       r'before train_cfg.max_epochs=2'):
+        _train(cfg)
+
+
+@pytest.mark.parametrize('seed', [3, None])
+def test_split_datasets_take_the_run_seed(tmp_path, fake_supernet,
+                                          search_runner_cfg, seed):
+    """Both SplitDataset halves use ``randomness.seed`` (or the default
+    split seed without one) and stay complementary; an explicit seed wins."""
+    from ddarts_mm.datasets.split import DEFAULT_SPLIT_SEED, split_indices
+    data = dict(type='EngineTestTensorDataset', n=16)
+
+    def half(split, **extra):
+        return dict(dataset=dict(type='ddarts_mm.SplitDataset', split=split,
+                                 dataset=data, **extra),
+                    batch_size=2, num_workers=0,
+                    sampler=dict(type='DefaultSampler', shuffle=True),
+                    collate_fn=dict(type='default_collate'))
+
+    cfg = search_runner_cfg(tmp_path, fake_supernet(), max_epochs=1,
+                            train_dataloader=half('weights'),
+                            randomness=dict(seed=seed))
+    cfg['train_cfg']['arch_dataloader'] = half('arch')
+    runner = _train(cfg)
+    weights = runner.train_dataloader.dataset
+    arch = runner.train_loop.arch_dataloader.dataset
+    expected = split_indices(16, 0.5, DEFAULT_SPLIT_SEED if seed is None
+                             else seed)
+    assert (weights.seed, arch.seed) == ((seed or DEFAULT_SPLIT_SEED), ) * 2
+    assert weights.indices == expected['weights']
+    assert arch.indices == expected['arch']
+    cfg['train_dataloader'] = half('weights', seed=11)
+    cfg.update(work_dir=str(tmp_path / 'explicit'),
+               experiment_name=cfg['experiment_name'] + '_explicit')
+    assert _train(cfg).train_dataloader.dataset.seed == 11

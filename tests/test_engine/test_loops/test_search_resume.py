@@ -52,3 +52,79 @@ def test_resumed_search_ends_with_the_same_alphas(tmp_path,
     start = torch.load(path, weights_only=True)['state_dict']
     assert not torch.equal(start['alphas.alpha_0'],
                            resumed.arch_parameters()['alpha_0'])
+
+
+# ------------------------------------- the demo's augmentation, bit-exact
+DEMO = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', 'demo',
+                'search_ddarts_digits.py')
+
+
+def _demo_search(tmp_path, name: str, data_root: str, resume_from=None):
+    """The demo search config (its RandomCrop pipeline), made tiny: 3 cells,
+    C=4, 8x8 images, 2 iterations an epoch, 3 epochs (1 warm-up),
+    validation every epoch."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(DEMO)
+    size = 8
+    for pipeline in (cfg.train_set.pipeline, cfg.test_pipeline):
+        pipeline[0].scale = (size, size)
+    cfg.train_set.pipeline[1].crop_size = size
+    cfg.train_set.data_root = data_root
+    for key in ('train_dataloader', 'arch_dataloader'):
+        cfg[key].dataset.dataset = cfg.train_set
+        cfg[key].batch_size = 8
+    cfg.val_dataloader.dataset.update(data_root=data_root,
+                                      pipeline=cfg.test_pipeline)
+    cfg.val_dataloader.batch_size = 8
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.model.update(num_cells=3, init_channels=4, steps=2)
+    cfg.train_cfg.update(max_epochs=3, warmup_epochs=1)
+    cfg.default_hooks.checkpoint.max_keep_ckpts = 3
+    cfg.default_hooks.logger.interval = 1
+    cfg.custom_hooks = [h for h in cfg.custom_hooks
+                        if h.type != 'GenotypeHook']
+    cfg.visualizer = dict(type='Visualizer')
+    cfg.work_dir = str(tmp_path / name)
+    cfg.experiment_name = name
+    cfg.log_level = 'WARNING'
+    if resume_from:
+        cfg.resume, cfg.load_from = True, resume_from
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner
+
+
+@pytest.mark.slow
+def test_resume_with_random_crop_is_bit_exact(tmp_path, monkeypatch):
+    """Killed in epoch 3 (its last checkpoint: epoch 2), resumed: every
+    tensor of the final state equals the uninterrupted run's, bit for bit.
+    Without restoring the random states it does not (the crops differ)."""
+    import numpy as np
+
+    from ddarts_mm.datasets import write_cifar_pickles
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8)
+    labels = [i % 10 for i in range(40)]
+    root = str(tmp_path / 'cifar')
+    write_cifar_pickles(root, images[:32], labels[:32], images[32:],
+                        labels[32:], [f'c{i}' for i in range(10)])
+    reference = _demo_search(tmp_path, 'reference', root)
+    checkpoint = osp.join(reference.work_dir, 'epoch_2.pth')
+    assert 'rng_state' in torch.load(checkpoint, weights_only=True)
+    resumed = _demo_search(tmp_path, 'resumed', root, checkpoint)
+    assert resumed.iter == reference.iter == 6
+    expected = reference.model.state_dict()
+    got = resumed.model.state_dict()
+    assert got.keys() == expected.keys()
+    differ = [k for k in expected if not torch.equal(got[k], expected[k])]
+    assert not differ, differ[:5]
+
+    # what the test would see without the random states (the issue's bug)
+    from ddarts_mm.engine.hooks import safe_checkpoint_hook
+    monkeypatch.setattr(safe_checkpoint_hook, 'restore_rng_state',
+                        lambda state: None)
+    unrestored = _demo_search(tmp_path, 'unrestored', root, checkpoint)
+    differ = [k for k in expected
+              if not torch.equal(unrestored.model.state_dict()[k],
+                                 expected[k])]
+    assert differ
