@@ -200,6 +200,15 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
             lr = optim_wrapper['weights'].get_lr()['lr'][0]
             self.runner.message_hub.update_scalar('train/lr', lr)
 
+    def _restore_random_state(self) -> None:
+        """Let the hooks put back a resumed checkpoint's random states
+        (:meth:`~ddarts_mm.engine.hooks.SafeCheckpointHook.restore_pending_rng`)
+        now that the batches used before the checkpoint are skipped."""
+        for hook in self.runner.hooks:
+            restore = getattr(hook, 'restore_pending_rng', None)
+            if callable(restore):
+                restore()
+
     def run_epoch(self) -> None:
         """Iterate one epoch over weight (and arch) batches."""
         self.runner.call_hook('before_train_epoch')
@@ -217,12 +226,18 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
         if search:
             set_sampler_epoch(self.arch_dataloader, self._epoch)
             arch_batches = _cycle(self.arch_dataloader)
-        # A run resumed from an iteration checkpoint skips what it has done.
+        # A run resumed from an iteration checkpoint skips what it has done,
+        # then draws from the random states the checkpoint holds.
         done = self._iter - self._epoch * len(self.dataloader)
-        for idx, data_batch in enumerate(self.dataloader):
+        batches = iter(self.dataloader)
+        if done > 0:
+            for _ in range(done):
+                next(batches)
+                if search:
+                    next(arch_batches)
+            self._restore_random_state()
+        for idx, data_batch in enumerate(batches, start=max(done, 0)):
             arch_batch = next(arch_batches) if search else None
-            if idx < done:
-                continue
             self._log_weights_lr()
             self.run_iter(idx, dict(weights=data_batch, arch=arch_batch))
 
