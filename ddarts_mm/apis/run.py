@@ -5,13 +5,16 @@ config decides what runs (a D-DARTS search, a classifier, a detector).
 
 Bad input stops a run before anything is written, with one line on stderr
 that names the file and the field, and exit status 2: a config that does
-not parse or whose ``_base_`` is missing, an unknown ``--cfg-options`` key,
+not parse or whose ``_base_`` is missing, a misspelt ``--cfg-options`` key,
 a ``type`` no registry knows, an unexpected argument of a component, data
 paths that do not exist, and a ``--resume`` (or test) checkpoint that is
 not a complete checkpoint ``torch.load(weights_only=True)`` reads.
+``--cfg-options`` may add keys, as mmdet's; a key close to an existing one
+is reported as misspelt, with the nearest key.
 """
 import argparse
 import copy
+import difflib
 import os
 import os.path as osp
 import sys
@@ -96,34 +99,51 @@ def read_config(path: str) -> Config:
                           f'{_one_line(err)}') from None
 
 
-def check_cfg_options(cfg: Config, options: dict, config: str) -> None:
-    """Raise :class:`ConfigError` for a ``--cfg-options`` key the config lacks.
+#: How close a new ``--cfg-options`` key must be to an existing key of the
+#: same dict to be taken for a misspelling of it (difflib's ratio).
+MISSPELT_RATIO = 0.8
 
-    Every part of a dotted key must exist, except the last one under a
-    component (a mapping with a ``type``), whose new keys are arguments
-    (mmdet's ``test_evaluator.format_only=True``); a misspelt argument is
-    then reported when the component is built. List items are numbered
-    (``val_evaluator.0.ann_file``).
+
+def check_cfg_options(cfg: Config, options: dict, config: str) -> None:
+    """Raise :class:`ConfigError` for a misspelt ``--cfg-options`` key.
+
+    New keys are accepted, as mmdet's ``tools/train.py`` accepts them
+    (``train_dataloader.dataset.metainfo.classes=...``); a misspelt
+    argument of a component is then reported when it is built. A missing
+    key that is close to a key of the same dict (``train_cfg.max_epoch``,
+    ``trian_cfg``) is taken for a misspelling and reported with the nearest
+    key. So are a list index out of range (``val_evaluator.7``), an index
+    into a dict and a key under a value that is not a dict.
     """
     root = cfg.to_dict() if isinstance(cfg, Config) else cfg
     for key in options:
         node: Any = root
         parts = key.split('.')
         for depth, part in enumerate(parts):
-            last = depth == len(parts) - 1
+            here = '.'.join(parts[:depth + 1])
+            parent = '.'.join(parts[:depth]) or 'the config'
             if isinstance(node, (list, tuple)):
                 if part.isdigit() and int(part) < len(node):
                     node = node[int(part)]
                     continue
+                detail = f' ({parent} is a list of {len(node)} items)'
             elif isinstance(node, dict):
                 if part in node:
                     node = node[part]
                     continue
-                if last and 'type' in node:
-                    break
-            raise ConfigError(
-                f'{config}: --cfg-options {key}: the config has no key '
-                f'{".".join(parts[:depth + 1])!r}')
+                close = difflib.get_close_matches(
+                    part, [k for k in node if isinstance(k, str)], n=1,
+                    cutoff=MISSPELT_RATIO)
+                if not close and not part.isdigit():
+                    break  # a new key (and the dicts below it)
+                detail = ('; did you mean '
+                          f'{".".join(parts[:depth] + close[:1])!r}?'
+                          if close else f' ({parent} is a dict, not a list)')
+            else:
+                detail = (f' ({parent} is {type(node).__name__} {node!r}, '
+                          'not a dict)')
+            raise ConfigError(f'{config}: --cfg-options {key}: the config '
+                              f'has no key {here!r}{detail}')
 
 
 def load_config(args: argparse.Namespace) -> Config:
@@ -293,12 +313,44 @@ def _run(main, argv: Optional[List[str]]) -> int:
     return 0
 
 
+def _empty_dataset(err: BaseException) -> Optional[str]:
+    """What an empty data set is, when ``err`` is mmengine's failure on one.
+
+    mmengine's ``BaseDataset`` cannot serialize an empty data list
+    (``ValueError: need at least one array to concatenate``), e.g. an mmdet
+    data set whose ``metainfo.classes`` match no category of its annotation
+    file. The data set is found in the traceback (the ``self`` of its
+    ``full_init``), for its type, annotation file and classes.
+    """
+    if not isinstance(err, ValueError) or (
+            'need at least one array to concatenate' not in str(err)):
+        return None
+    from mmengine.dataset import BaseDataset
+    dataset = None
+    tb = err.__traceback__
+    while tb is not None:
+        candidate = tb.tb_frame.f_locals.get('self')
+        if isinstance(candidate, BaseDataset):
+            dataset = candidate
+        tb = tb.tb_next
+    if dataset is None:
+        return None
+    classes = dataset.metainfo.get('classes')
+    where = type(dataset).__name__ + (
+        f' ({dataset.ann_file})' if getattr(dataset, 'ann_file', '') else '')
+    if not classes:
+        return f'{where}: the data set is empty'
+    return (f'{where}: no sample left with classes {tuple(classes)}; '
+            'metainfo.classes must name categories of the annotation file '
+            '(and the model\'s num_classes count them)')
+
+
 def _guarded(config: str, run: Callable[[], Any]) -> Any:
     """``run()``, with a config mistake met while building as ConfigError."""
     try:
         return run()
-    except (KeyError, TypeError) as err:
-        message = _bad_config(err)
+    except (KeyError, TypeError, ValueError) as err:
+        message = _bad_config(err) or _empty_dataset(err)
         if message is None:
             raise
         raise ConfigError(f'{config}: {message}') from None

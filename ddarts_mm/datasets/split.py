@@ -257,6 +257,16 @@ class SplitDataset:
         """The meta information of the wrapped data set."""
         return copy.deepcopy(self._metainfo)
 
+    @property
+    def pipeline(self):
+        """The wrapped data set's pipeline (mmpretrain's
+        ``browse_dataset.py`` reads and replaces it)."""
+        return self.dataset.pipeline
+
+    @pipeline.setter
+    def pipeline(self, pipeline) -> None:
+        self.dataset.pipeline = pipeline
+
     def full_init(self) -> None:
         """Load the wrapped data set and compute this part's indices."""
         if self._fully_initialized:

@@ -246,7 +246,8 @@ def test_train_bad_configs(case, tmp_path, capsys):
 @pytest.mark.parametrize('option, key', [
     ('train_dataloader.batch_sizee=3', 'train_dataloader.batch_sizee'),
     ('trian_cfg.max_epochs=3', 'trian_cfg'),
-    ('model.backbone.depth=18', 'model.backbone'),
+    ('model.num_cell=3', 'model.num_cell'),
+    ('train_cfg.max_epochs.x=1', 'train_cfg.max_epochs.x'),
     ('val_evaluator.7.topk=1', 'val_evaluator.7'),
 ])
 def test_train_unknown_cfg_options_key(option, key, tmp_path, capsys):
@@ -267,6 +268,33 @@ def test_cfg_options_may_add_component_arguments():
                       loader=[dict(a=1)]))
     check_cfg_options(cfg, {'test_evaluator.format_only': True,
                             'loader.0.a': 2}, 'c.py')
+
+
+def test_cfg_options_accept_new_keys_and_name_the_nearest_for_typos():
+    """As mmdet's tools/train.py: new keys at any depth (a data set's
+    classes, a new top-level key); a key close to an existing one of the
+    same dict is a misspelling, reported with that key."""
+    from mmengine.config import Config
+
+    from ddarts_mm.apis.run import ConfigError, check_cfg_options
+    cfg = Config(dict(
+        train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=12),
+        train_dataloader=dict(batch_size=2, dataset=dict(
+            type='CocoDataset', data_root='data/coco'))))
+    check_cfg_options(cfg, {
+        'train_dataloader.dataset.metainfo.classes': ('cat', 'dog'),
+        'model.backbone.frozen_stages': 1,
+        'find_unused_parameters': True}, 'c.py')
+    for key, nearest in [('train_cfg.max_epoch', 'train_cfg.max_epochs'),
+                         ('train_dataloader.dataset.data_rot',
+                          'train_dataloader.dataset.data_root'),
+                         ('train_dataloder.batch_size', 'train_dataloader')]:
+        with pytest.raises(ConfigError) as info:
+            check_cfg_options(cfg, {key: 1}, 'c.py')
+        assert str(info.value) == (
+            f'c.py: --cfg-options {key}: the config has no key '
+            f'{key.rsplit(".", 1)[0] if "dataloder" in key else key!r}; '
+            f'did you mean {nearest!r}?')
 
 
 @pytest.fixture

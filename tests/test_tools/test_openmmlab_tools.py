@@ -289,3 +289,18 @@ def test_mmpretrain_browse_dataset(tmp_path, demo_cwd):
     assert rc == 0, out[-3000:]
     assert len(list(out_dir.glob('*.jpg'))) == 4
     assert osp.getsize(next(out_dir.glob('*.jpg'))) > 0
+
+
+SEARCH_DEMO = ROOT / 'configs/demo/search_ddarts_digits.py'
+
+
+def test_mmpretrain_browse_dataset_search_config(tmp_path, demo_cwd):
+    """A search config's weights half (``ddarts_mm.SplitDataset``) builds
+    in mmpretrain's registry and browses like any data set."""
+    script = MMPRETRAIN_TOOLS / 'visualization' / 'browse_dataset.py'
+    out_dir = tmp_path / 'browse'
+    rc, out = run_tool(script, SEARCH_DEMO, '--not-show', '--output-dir',
+                       out_dir, '-n', 3, '-m', 'original',
+                       tmp_path=tmp_path, cwd=demo_cwd)
+    assert rc == 0, out[-3000:]
+    assert len(list(out_dir.glob('*.jpg'))) == 3

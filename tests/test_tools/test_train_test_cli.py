@@ -9,6 +9,7 @@ import glob
 import os
 import os.path as osp
 import pickle
+import re
 import subprocess
 import sys
 
@@ -294,3 +295,51 @@ def test_slurm_scripts_call_srun_as_mmdet_does(tmp_path):
     args = (tmp_path / 'args').read_text().splitlines()
     assert args[10].endswith('tools/test.py')
     assert args[11:] == ['c.py', 'm.pth', '--launcher=slurm', '--tta']
+
+
+@pytest.mark.slow
+def test_classes_no_annotation_names_are_one_line(coco_root, tmp_path,
+                                                  capsys):
+    """A class set (set from the command line, a key the config lacks) that
+    matches no category of the annotation file: one line naming the
+    classes, not mmengine's 'need at least one array to concatenate'."""
+    from ddarts_mm.apis.run import train
+    status = train([
+        osp.join(REPO, RETINANET), '--work-dir', str(tmp_path),
+        '--cfg-options', *coco_options(coco_root),
+        "train_dataloader.dataset.metainfo.classes=('zebra','giraffe')",
+        'model.bbox_head.num_classes=2'
+    ])
+    assert status == 2
+    line = _one_line_error(capsys.readouterr().err)
+    assert "no sample left with classes ('zebra', 'giraffe')" in line
+    assert 'instances_train2017.json' in line
+    assert 'concatenate' not in line
+
+
+@pytest.mark.slow
+def test_train_on_a_subset_of_the_classes(coco_root, tmp_path):
+    """docs/detection.md: another class set by --cfg-options (new keys, as
+    mmdet's train.py accepts them): metainfo and num_classes."""
+    from ddarts_mm.datasets import COCO_SHAPES_CLASSES
+    classes = tuple(COCO_SHAPES_CLASSES[:2])
+    proc = run_tool(
+        'train.py', RETINANET, '--work-dir', str(tmp_path), '--cfg-options',
+        *coco_options(coco_root), 'train_cfg.max_iters=1',
+        'train_cfg.val_interval=1', 'default_hooks.logger.interval=1',
+        f'train_dataloader.dataset.metainfo.classes={classes!r}'.replace(
+            ' ', ''),
+        f'val_dataloader.dataset.metainfo.classes={classes!r}'.replace(
+            ' ', ''),
+        f'test_dataloader.dataset.metainfo.classes={classes!r}'.replace(
+            ' ', ''),
+        f'model.bbox_head.num_classes={len(classes)}')
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    logs = glob.glob(osp.join(str(tmp_path), '*', '*.log'))
+    with open(logs[0]) as f:
+        log = f.read()
+    # trained and validated on the two classes (no box after 1 iteration)
+    assert 'Iter(train) [1/1]' in log and 'Iter(val) [1/1]' in log
+    two = re.findall(r"metainfo=dict\(classes=\(\s*'circle',\s*'square',"
+                     r"\s*\)\)", log)
+    assert len(two) == 3  # the train, val and test data sets
