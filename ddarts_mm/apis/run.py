@@ -9,12 +9,18 @@ not parse or whose ``_base_`` is missing, a misspelt ``--cfg-options`` key,
 a ``type`` no registry knows, an unexpected argument of a component, data
 paths that do not exist, and a ``--resume`` (or test) checkpoint that is
 not a complete checkpoint ``torch.load(weights_only=True)`` reads.
+Options that cannot work (see :mod:`ddarts_mm.apis.preflight`) and
+``--resume`` checkpoints that would not continue the run are found before
+the Runner creates the work dir. Whatever fails later is one line too
+(exit 2), its traceback in the run's log folder (``traceback.txt``; set
+``DDARTS_MM_TRACEBACK=1`` to see it instead).
 ``--cfg-options`` may add keys, as mmdet's; a key close to an existing one
 is reported as misspelt, with the nearest key.
 """
 import argparse
 import copy
 import difflib
+import logging
 import os
 import os.path as osp
 import sys
@@ -23,8 +29,13 @@ from typing import Any, Callable, List, Optional
 
 from mmengine.config import Config, ConfigDict, DictAction
 
-from ddarts_mm.utils import (CheckpointError, DataPathError,
-                             check_data_paths, load_checkpoint_safely)
+from ddarts_mm.apis.preflight import (PreflightError,
+                                      check_resume_checkpoint, preflight)
+from ddarts_mm.datasets.cifar_pickle import CIFARFileError
+from ddarts_mm.utils import (CheckpointError, check_data_paths,
+                             load_checkpoint_safely)
+from ddarts_mm.utils.checkpoint_check import (check_fits_model,
+                                              nonfinite_weights)
 
 #: Exit status of a run stopped by bad input (as argparse uses).
 EXIT_BAD_INPUT = 2
@@ -79,6 +90,12 @@ def test_parser() -> argparse.ArgumentParser:
     parser.add_argument('--tta', action='store_true',
                         help='test time augmentation (flip), as mmdet and '
                         'mmpretrain do it')
+    parser.add_argument('--allow-missing-keys', action='store_true',
+                        help='test a checkpoint that lacks weights of the '
+                        'model (they keep their initial values; logged)')
+    parser.add_argument('--allow-nonfinite', action='store_true',
+                        help='test a checkpoint with NaN/Inf weights '
+                        '(logged)')
     _common(parser)
     return parser
 
@@ -281,8 +298,15 @@ def _one_line(err: BaseException) -> str:
     text = str(err.args[0]) if isinstance(err, KeyError) and err.args else (
         str(err))
     text = ' '.join(text.split()) or type(err).__name__
-    return text if isinstance(err, (ConfigError, CheckpointError)) else (
-        f'{type(err).__name__}: {text}')
+    if len(text) > MAX_LINE:
+        text = text[:MAX_LINE - 3] + '...'
+    own = (ConfigError, CheckpointError, PreflightError, CIFARFileError,
+           RunError)
+    return text if isinstance(err, own) else f'{type(err).__name__}: {text}'
+
+
+#: Characters of the one line an error prints, at most.
+MAX_LINE = 600
 
 
 def _bad_config(err: BaseException) -> Optional[str]:
@@ -303,14 +327,47 @@ def _bad_config(err: BaseException) -> Optional[str]:
     return None
 
 
+#: Set to 1 to get the traceback of a failing run instead of one line.
+TRACEBACK_ENV = 'DDARTS_MM_TRACEBACK'
+
+
 def _run(main, argv: Optional[List[str]]) -> int:
+    """``main(argv)``; any failure is one line on stderr and exit status 2
+    (a traceback with ``DDARTS_MM_TRACEBACK=1``)."""
     try:
         main(argv)
-    except (DataPathError, FileNotFoundError, ConfigError,
-            CheckpointError) as err:
+    except Exception as err:  # noqa: B902  (one line, whatever failed)
+        if os.environ.get(TRACEBACK_ENV, '') not in ('', '0'):
+            raise
         print(f'error: {_one_line(err)}', file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0
+
+
+class RunError(RuntimeError):
+    """A failure while the Runner ran; names where its traceback is."""
+
+
+def _in_run(runner, config: str, run: Callable[[], Any]) -> Any:
+    """``run()`` (``runner.train``/``runner.test``); a failure's traceback
+    goes to ``traceback.txt`` in the run's log folder and its message to
+    one :class:`RunError` line naming that file."""
+    try:
+        return _guarded(config, run)
+    except ConfigError:
+        raise
+    except Exception as err:  # noqa: B902  (the run's own failure)
+        if os.environ.get(TRACEBACK_ENV, '') not in ('', '0'):
+            raise
+        import traceback
+
+        from ddarts_mm.utils.atomic_write import atomic_write_text
+        path = osp.join(runner.log_dir, 'traceback.txt')
+        try:
+            atomic_write_text(path, traceback.format_exc())
+        except OSError:
+            raise RunError(_one_line(err)) from None
+        raise RunError(f'{_one_line(err)} (traceback in {path})') from None
 
 
 def _empty_dataset(err: BaseException) -> Optional[str]:
@@ -356,17 +413,23 @@ def _guarded(config: str, run: Callable[[], Any]) -> Any:
         raise ConfigError(f'{config}: {message}') from None
 
 
-def check_resume(cfg: Config, resume: str) -> None:
+def check_resume(cfg: Config, resume: str, model: Any = None) -> None:
     """Check the checkpoint ``--resume`` will load before the run starts.
 
     ``resume='auto'`` reads ``WORK_DIR/last_checkpoint`` as mmengine does;
     a run without one starts from scratch (mmengine's behaviour). The
     checkpoint is read with ``torch.load(weights_only=True, mmap=True)``
     (only its pickle is read); a truncated file, a non-checkpoint or a
-    pickle that would call code stops the run with one line.
+    pickle that would call code stops the run with one line, and so does a
+    checkpoint that would not continue the run (no optimizer state, an
+    epoch beyond ``train_cfg``, another architecture than ``model``: see
+    :func:`~ddarts_mm.apis.preflight.check_resume_checkpoint`).
     """
     if resume != 'auto':
-        load_checkpoint_safely(resume, mmap=True, field='--resume')
+        checkpoint = load_checkpoint_safely(resume, mmap=True,
+                                            field='--resume')
+        check_resume_checkpoint(checkpoint, f'{resume} (--resume)', cfg,
+                                model)
         return
     pointer = osp.join(cfg.work_dir, 'last_checkpoint')
     if not osp.isfile(pointer):
@@ -376,8 +439,9 @@ def check_resume(cfg: Config, resume: str) -> None:
     if not target:
         raise CheckpointError(f'{pointer}: empty; pass --resume PATH with '
                               'the checkpoint to resume from')
-    load_checkpoint_safely(target, mmap=True,
-                           field=f'--resume, named by {pointer}')
+    field = f'--resume, named by {pointer}'
+    checkpoint = load_checkpoint_safely(target, mmap=True, field=field)
+    check_resume_checkpoint(checkpoint, f'{target} ({field})', cfg, model)
 
 
 def _per_cell(cfg: Config) -> bool:
@@ -434,12 +498,13 @@ def train(argv: Optional[List[str]] = None) -> int:
         check_data_paths(cfg, args.config,
                          ('train_dataloader', 'val_dataloader',
                           'arch_dataloader'))
+        model = preflight(cfg, args.config)
         if args.resume is not None:
-            check_resume(cfg, args.resume)
+            check_resume(cfg, args.resume, model)
         runner = _guarded(args.config, lambda: _build_runner(cfg))
         if args.auto_scale_lr:
             _scale_lr(cfg, runner, args.config)
-        _guarded(args.config, runner.train)
+        _in_run(runner, args.config, runner.train)
 
     return _run(main, argv)
 
@@ -463,13 +528,45 @@ def test(argv: Optional[List[str]] = None) -> int:
             _enable_tta(cfg, args.config)
         check_types(cfg, args.config)
         check_data_paths(cfg, args.config, ('test_dataloader',))
-        load_checkpoint_safely(args.checkpoint, mmap=True, field='CHECKPOINT')
+        model = preflight(cfg, args.config, training=False)
+        checkpoint = load_checkpoint_safely(args.checkpoint, mmap=True,
+                                            field='CHECKPOINT')
+        if model is not None:
+            _check_test_checkpoint(checkpoint, args, model)
         runner = _guarded(args.config, lambda: _build_runner(cfg))
+        if model is None:
+            _check_test_checkpoint(checkpoint, args, runner.model)
         if args.out is not None:
             runner.test_evaluator.metrics.append(_dump_metric(cfg, args.out))
-        _guarded(args.config, runner.test)
+        _in_run(runner, args.config, runner.test)
 
     return _run(main, argv)
+
+
+def _check_test_checkpoint(checkpoint: dict, args: argparse.Namespace,
+                           model: Any) -> None:
+    """Refuse a test checkpoint that does not fill ``model`` or holds
+    NaN/Inf weights, unless ``--allow-missing-keys`` /
+    ``--allow-nonfinite`` (each use is logged as a warning)."""
+    from mmengine.logging import print_log
+    where = f'{args.checkpoint} (CHECKPOINT)'
+    missing = check_fits_model(checkpoint, model.state_dict(), where,
+                               allow_missing=args.allow_missing_keys)
+    if missing:
+        print_log(f'{where}: {len(missing)} weights of the model are missing '
+                  f'(first: {missing[0]}); they keep their initial values '
+                  '(--allow-missing-keys)', logger='current',
+                  level=logging.WARNING)
+    bad = nonfinite_weights(checkpoint)
+    if bad and not args.allow_nonfinite:
+        raise CheckpointError(
+            f'{where}: {len(bad)} weights hold NaN or Inf (first: {bad[0]}); '
+            'the test would report nonsense (pass --allow-nonfinite to test '
+            'it anyway)')
+    if bad:
+        print_log(f'{where}: {len(bad)} weights hold NaN or Inf (first: '
+                  f'{bad[0]}), tested anyway (--allow-nonfinite)',
+                  logger='current', level=logging.WARNING)
 
 
 def _trigger_visualization(cfg: Config, args: argparse.Namespace) -> None:

@@ -11,7 +11,7 @@ import os
 import os.path as osp
 import warnings
 import zipfile
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 PathLike = Union[str, os.PathLike]
 
@@ -70,3 +70,60 @@ def _first_line(err: BaseException) -> str:
     if len(text) > 160:
         text = text[:157] + '...'
     return f'{type(err).__name__}: {text}' if text else type(err).__name__
+
+
+def state_dict_of(checkpoint: Dict[str, Any]) -> Dict[str, Any]:
+    """The weights of a checkpoint (``state_dict``, or the checkpoint
+    itself for a bare state dict), with mmengine's ``module.`` prefix
+    removed as ``Runner.load_checkpoint`` removes it."""
+    weights = checkpoint.get('state_dict', checkpoint)
+    if not isinstance(weights, dict):
+        return {}
+    return {(k[len('module.'):] if isinstance(k, str) and k.startswith(
+        'module.') else k): v for k, v in weights.items()}
+
+
+def check_fits_model(checkpoint: Dict[str, Any], model_state: Dict[str, Any],
+                     where: str, allow_missing: bool = False) -> List[str]:
+    """Check that a checkpoint's weights are those of a model.
+
+    Args:
+        checkpoint (dict): The loaded checkpoint.
+        model_state (dict): The model's ``state_dict()`` (meta tensors do:
+            only names and shapes are compared).
+        where (str): The file (and flag), named in errors.
+        allow_missing (bool): Accept weights the checkpoint lacks (they keep
+            their initial values) and return their names instead of
+            raising. Defaults to False.
+
+    Returns:
+        list[str]: The model's keys the checkpoint lacks (empty unless
+        ``allow_missing``).
+
+    Raises:
+        CheckpointError: A weight of another shape (another architecture),
+            or, unless ``allow_missing``, weights the checkpoint lacks.
+    """
+    weights = state_dict_of(checkpoint)
+    for key, value in weights.items():
+        if key in model_state and hasattr(value, 'shape') and tuple(
+                value.shape) != tuple(model_state[key].shape):
+            raise CheckpointError(
+                f'{where}: a checkpoint of another architecture: {key} has '
+                f'shape {tuple(value.shape)}, the model\'s '
+                f'{tuple(model_state[key].shape)}')
+    missing = [k for k in model_state if k not in weights]
+    if missing and not allow_missing:
+        raise CheckpointError(
+            f'{where}: does not fill the model: {len(missing)} of its '
+            f'{len(model_state)} weights are missing (first: {missing[0]}); '
+            'a checkpoint of another model?')
+    return missing
+
+
+def nonfinite_weights(checkpoint: Dict[str, Any]) -> List[str]:
+    """Names of the floating-point weights holding NaN or infinities."""
+    import torch
+    return [key for key, value in state_dict_of(checkpoint).items()
+            if isinstance(value, torch.Tensor) and value.is_floating_point()
+            and not bool(torch.isfinite(value).all())]

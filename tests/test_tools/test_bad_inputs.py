@@ -99,6 +99,15 @@ GENOTYPE_CASES = {
         ['sep_conv_3x3', 10**400, 0]])]), ['to_node']),
     'not utf-8': ('g.json', b'\xff\xfe\x00garbage', ['UTF-8']),
     'not a mapping': ('g.json', '[1, 2, 3]', ['mapping']),
+    'json duplicate key': ('g.json', as_json()[:-1] + ', "steps": 2}',
+                           ['duplicate key', 'steps']),
+    'yaml duplicate key': ('g.yaml', 'steps: 1\nsteps: 2\n',
+                           ['duplicate key', 'steps']),
+    'yaml alias bomb': ('g.yaml', 'a: &a ["x", "x", "x", "x", "x", "x", '
+                        '"x", "x", "x"]\n' + ''.join(
+                            f'{n}: &{n} [{", ".join([f"*{p}"] * 9)}]\n'
+                            for p, n in zip('abcdefgh', 'bcdefghi'))
+                        + 'genes: *i\n', ['aliases expand']),
 }
 
 
@@ -412,3 +421,422 @@ def test_bad_layers_flag_info_plot(tmp_path, capsys, command):
     assert status == 2
     assert_one_line(err, '--layers')
     assert not (tmp_path / 'pics').exists()
+
+
+# ===================================================== issue 17 families
+def cfg_data_root(root) -> list:
+    """--cfg-options pointing every data loader of the demo at ``root``."""
+    return [f'data_root={root}',
+            f'train_dataloader.dataset.dataset.data_root={root}',
+            f'arch_dataloader.dataset.dataset.data_root={root}',
+            f'val_dataloader.dataset.data_root={root}',
+            f'test_dataloader.dataset.data_root={root}']
+
+
+def demo_cifar(root: Path) -> Path:
+    """A tiny CIFAR-10 set in the demo's format; returns its folder."""
+    import numpy as np
+
+    from ddarts_mm.datasets import write_cifar_pickles
+    images = np.random.default_rng(0).integers(0, 256, (24, 32, 32, 3),
+                                               dtype=np.uint8)
+    labels = [i % 8 for i in range(24)]
+    return Path(write_cifar_pickles(str(root), images[:20], labels[:20],
+                                    images[20:], labels[20:],
+                                    [f'c{i}' for i in range(10)]))
+
+
+def _batch(data_rows: int, labels: list) -> bytes:
+    import numpy as np
+    return pickle.dumps({'data': np.zeros((data_rows, 3072), np.uint8),
+                         'labels': labels}, protocol=2)
+
+
+# name -> (file of the set, its new content (marker -> bytes), words)
+CIFAR_CASES = {
+    'payload in data_batch_1': (
+        'data_batch_1', lambda m, old: pickle.dumps(
+            {'data': Payload(m), 'labels': []}, protocol=2),
+        ['not a CIFAR pickle', 'system']),
+    'payload in batches.meta': (
+        'batches.meta', lambda m, old: pickle.dumps(
+            {'label_names': Payload(m)}, protocol=2),
+        ['not a CIFAR pickle']),
+    'payload in test_batch': (
+        'test_batch', lambda m, old: pickle.dumps(Payload(m), protocol=2),
+        ['not a CIFAR pickle']),
+    'fewer labels than images': (
+        'data_batch_2', lambda m, old: _batch(4, [0, 1, 2]),
+        ['3 labels', '4 images']),
+    'label beyond the classes': (
+        'test_batch', lambda m, old: _batch(2, [0, 10]), ['label 10']),
+    'truncated batch': (
+        'data_batch_4', lambda m, old: old[:len(old) // 2],
+        ['not a CIFAR pickle']),
+}
+
+
+def broken_cifar(tmp_path: Path, case: str):
+    """The demo set with one file replaced; (data root, file, words)."""
+    name, content, words = CIFAR_CASES[case]
+    folder = demo_cifar(tmp_path / 'cifar')
+    path = folder / name
+    path.write_bytes(content(tmp_path / 'MARKER', path.read_bytes()))
+    return folder.parent, path, words
+
+
+@pytest.mark.parametrize('case', sorted(CIFAR_CASES))
+def test_train_refuses_cifar_files(case, tmp_path, capsys):
+    """Nothing runs from a data file, before the work dir is written."""
+    root, path, words = broken_cifar(tmp_path, case)
+    work_dir = tmp_path / 'work'
+    status, err = run_train([SEARCH_DEMO, '--work-dir', work_dir,
+                             '--cfg-options', *cfg_data_root(root)], capsys)
+    assert status == 2, err
+    assert_one_line(err, str(path), *words)
+    assert not (tmp_path / 'MARKER').exists() and not work_dir.exists()
+
+
+@pytest.mark.parametrize('case', [
+    'payload in batches.meta', 'payload in test_batch',
+    'label beyond the classes'
+])
+def test_test_py_refuses_cifar_files(case, tmp_path, capsys):
+    from ddarts_mm.apis.run import test
+    root, path, words = broken_cifar(tmp_path, case)
+    checkpoint = tmp_path / 'model.pth'
+    checkpoint.write_bytes(_checkpoint_bytes())
+    work_dir = tmp_path / 'work'
+    status = test([str(SEARCH_DEMO), str(checkpoint), '--work-dir',
+                   str(work_dir), '--cfg-options',
+                   f'test_dataloader.dataset.data_root={root}'])
+    assert status == 2
+    assert_one_line(capsys.readouterr().err, str(path), *words)
+    assert not (tmp_path / 'MARKER').exists() and not work_dir.exists()
+
+
+def test_real_train_script_refuses_a_cifar_payload(tmp_path):
+    root, path, _ = broken_cifar(tmp_path, 'payload in data_batch_1')
+    proc = subprocess.run(
+        [sys.executable, str(REPO / 'tools' / 'train.py'), str(SEARCH_DEMO),
+         '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+         *cfg_data_root(root)], cwd=tmp_path, capture_output=True,
+        text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    err = '\n'.join(line for line in proc.stderr.splitlines()
+                    if 'pkg_resources' not in line and line.strip())
+    assert_one_line(err, str(path), 'not a CIFAR pickle')
+    assert not (tmp_path / 'MARKER').exists()
+    assert not (tmp_path / 'work').exists()
+
+
+# name -> (--cfg-options, words of the message)
+OPTION_CASES = {
+    'num_cells 0': (['model.num_cells=0'], ['model', 'num_cells']),
+    'num_cells negative': (['model.num_cells=-3'], ['model', 'num_cells']),
+    'steps 0': (['model.steps=0'], ['model', 'steps']),
+    'init_channels 10**6': (['model.init_channels=1000000'],
+                            ['model', 'GiB', 'init_channels=1000000']),
+    'init_channels a string': (['model.init_channels=sixteen'],
+                               ['model.init_channels', 'integer']),
+    'num_cells a float': (['model.num_cells=4.5'], ['model.num_cells']),
+    'batch size 0': (['train_dataloader.batch_size=0'],
+                     ['train_dataloader.batch_size']),
+    'arch batch size negative': (['arch_dataloader.batch_size=-8'],
+                                 ['arch_dataloader.batch_size']),
+    'unknown ablation mode': (['model.ablation.mode=fast'],
+                              ['model.ablation.mode', "'fast'"]),
+    'unknown normalizer': (['model.ablation.normalizer=median'],
+                           ['model.ablation.normalizer', "'median'"]),
+    'unknown deactivation': (['model.ablation.deactivation=zero'],
+                             ['model.ablation.deactivation', "'zero'"]),
+    'unknown nonfinite policy': (['model.ablation.nonfinite=ignore'],
+                                 ['model.ablation.nonfinite']),
+    'unknown schedule': (['model.ablation.schedule=sometimes'],
+                         ['model.ablation.schedule', "'sometimes'"]),
+    'unknown mixing': (['model.mixing=tanh'], ['mixing', "'tanh'"]),
+    'unknown search space': (['model.search_space=S9'], ["'S9'"]),
+    'negative w_ab': (['model.ablation.weight=-0.5'],
+                      ['model.ablation.weight', '-0.5']),
+    'NaN w_ab': (['model.ablation.weight=nan'],
+                 ['model.ablation.weight', 'nan']),
+    'w_ab a string': (['model.ablation.weight=half'],
+                      ['model.ablation.weight', "'half'"]),
+    'zero-one weight a string': (['model.zero_one_weight=seven'],
+                                 ['model.zero_one_weight']),
+    'negative warm-up': (['train_cfg.warmup_epochs=-1'],
+                         ['train_cfg.warmup_epochs']),
+    'warm-up longer than the search': (['train_cfg.warmup_epochs=99'],
+                                       ['train_cfg.warmup_epochs', '99']),
+    'zero epochs': (['train_cfg.max_epochs=0'], ['train_cfg.max_epochs']),
+}
+
+
+@pytest.mark.parametrize('case', sorted(OPTION_CASES))
+def test_train_refuses_bad_options_before_the_work_dir(case, tmp_path,
+                                                       capsys):
+    options, words = OPTION_CASES[case]
+    data = tmp_path / 'cifar'
+    data.mkdir()
+    work_dir = tmp_path / 'work'
+    status, err = run_train([SEARCH_DEMO, '--work-dir', work_dir,
+                             '--cfg-options', *cfg_data_root(data),
+                             *options], capsys)
+    assert status == 2, err
+    assert_one_line(err, str(SEARCH_DEMO), *words)
+    assert not work_dir.exists()
+
+
+HOOK = "_base_ = BASE\ncustom_hooks = [dict(type='SafeCheckpointHook'), {}]\n"
+# name -> (config body, words); the genotype files are written by the test
+CONFIG_OPTION_CASES = {
+    'genotype threshold 2': (HOOK.format(
+        "dict(type='GenotypeHook', threshold=2.0)"),
+        ['custom_hooks[1]', 'threshold']),
+    'genotype threshold a string': (HOOK.format(
+        "dict(type='GenotypeHook', threshold='high')"),
+        ['custom_hooks[1]', 'threshold']),
+    'unknown parse method': (HOOK.format(
+        "dict(type='GenotypeHook', methods=['best'])"),
+        ['custom_hooks[1]', 'best']),
+    'dominant_low above 1': (HOOK.format(
+        "dict(type='GenotypeHook', dominant_low=1.5)"),
+        ['custom_hooks[1]', 'dominant_low']),
+    'ablation hook interval 0': (HOOK.format(
+        "dict(type='AblationLossHook', interval=0)"),
+        ['custom_hooks[1]', 'interval']),
+    'malformed genotype file': ("_base_ = BASE\nmodel = dict(genotype="
+                                "GENOTYPE)\n", ['model.genotype',
+                                                'malformed JSON']),
+    'hostile genotype file': ("_base_ = BASE\nmodel = dict(genotype="
+                              "HOSTILE)\n", ['model.genotype',
+                                             'malformed YAML']),
+}
+
+
+@pytest.mark.parametrize('case', sorted(CONFIG_OPTION_CASES))
+def test_train_refuses_bad_hooks_and_genotypes(case, tmp_path, capsys,
+                                                monkeypatch):
+    body, words = CONFIG_OPTION_CASES[case]
+    genotype = tmp_path / 'broken.json'
+    genotype.write_text('{"genes": [')
+    hostile = tmp_path / 'hostile.yaml'
+    hostile.write_text("!!python/object/apply:os.system ['touch MARKER']")
+    body = body.replace('GENOTYPE', repr(str(genotype))).replace(
+        'HOSTILE', repr(str(hostile)))
+    config = write_config(tmp_path, body)
+    data = tmp_path / 'cifar'
+    data.mkdir()
+    work_dir = tmp_path / 'work'
+    monkeypatch.chdir(tmp_path)
+    status, err = run_train([config, '--work-dir', work_dir,
+                             '--cfg-options', *cfg_data_root(data)], capsys)
+    assert status == 2, err
+    assert_one_line(err, 'bad_config.py', *words)
+    assert not work_dir.exists() and not (tmp_path / 'MARKER').exists()
+
+
+@pytest.mark.parametrize('options', [
+    ['model.ablation.normalizer=mean'], ['model.ablation.nonfinite=skip'],
+    ['model.ablation.schedule=batched'],
+    ['model.ablation.normalizer=running', 'model.ablation.momentum=0.5'],
+])
+def test_documented_options_are_accepted(options, tmp_path):
+    """README's ablation options through --cfg-options: no 'config has no
+    key', and the pre-flight check passes them."""
+    from ddarts_mm.apis.preflight import preflight
+    from ddarts_mm.apis.run import load_config, train_parser
+    args = train_parser().parse_args([str(SEARCH_DEMO), '--cfg-options',
+                                      *options])
+    cfg = load_config(args)
+    preflight(cfg, str(SEARCH_DEMO))
+    for option in options:
+        key, value = option.split('=')
+        assert str(cfg.model.ablation[key.rsplit('.', 1)[1]]) == value
+
+
+# ----------------------------------------------- --resume, then tools/test.py
+def _supernet_checkpoint(path: Path, **changes) -> Path:
+    """A checkpoint of the demo's supernet (or of one with ``changes``)."""
+    import torch
+
+    from ddarts_mm.models.search import DDartsSupernet
+    options = dict(num_cells=5, init_channels=8, steps=2)
+    meta = dict(epoch=changes.pop('epoch', 1), iter=10)
+    optimizer = changes.pop('optimizer', dict(weights=dict(state={})))
+    nonfinite = changes.pop('nonfinite', False)
+    keep = changes.pop('keep', None)
+    torch.manual_seed(0)
+    state = DDartsSupernet(**dict(options, **changes)).state_dict()
+    if keep is not None:
+        state = dict(list(state.items())[:keep])
+    if nonfinite:
+        name = next(k for k in state if k.endswith('.weight'))
+        state[name] = torch.full_like(state[name], float('nan'))
+    checkpoint = dict(meta=meta, state_dict=state, message_hub={})
+    if optimizer is not None:
+        checkpoint['optimizer'] = optimizer
+    torch.save(checkpoint, path)
+    return path
+
+
+# name -> (checkpoint changes, words)
+RESUME_CASES = {
+    'no optimizer state': (dict(optimizer=None), ['optimizer state']),
+    'absurd epoch': (dict(epoch=10**12), ['meta.epoch', 'max_epochs']),
+    'epoch not a number': (dict(epoch='three'), ['meta.epoch']),
+    'other init_channels': (dict(init_channels=4),
+                            ['another architecture']),
+    'other cells': (dict(num_cells=4), ['another architecture']),
+    'other steps': (dict(steps=3), ['another architecture']),
+}
+
+
+@pytest.mark.parametrize('case', sorted(RESUME_CASES))
+def test_resume_refuses_what_would_not_continue_the_run(case, tmp_path,
+                                                         capsys):
+    changes, words = RESUME_CASES[case]
+    checkpoint = _supernet_checkpoint(tmp_path / 'epoch_1.pth',
+                                      **dict(changes))
+    data = tmp_path / 'cifar'
+    data.mkdir()
+    work_dir = tmp_path / 'work'
+    status, err = run_train([SEARCH_DEMO, '--work-dir', work_dir, '--resume',
+                             checkpoint, '--cfg-options',
+                             *cfg_data_root(data)], capsys)
+    assert status == 2, err
+    assert_one_line(err, str(checkpoint), '--resume', *words)
+    assert not work_dir.exists()
+
+
+# name -> (checkpoint changes, words)
+TEST_CHECKPOINT_CASES = {
+    'half the weights missing': (dict(keep=150), ['does not fill',
+                                                  'missing']),
+    'no weight of the model': (dict(keep=0), ['does not fill']),
+    'NaN weights': (dict(nonfinite=True), ['NaN', '--allow-nonfinite']),
+    'another architecture': (dict(init_channels=4),
+                             ['another architecture']),
+}
+
+
+@pytest.mark.parametrize('case', sorted(TEST_CHECKPOINT_CASES))
+def test_test_py_refuses_checkpoints_that_do_not_fill_the_model(
+        case, tmp_path, capsys):
+    from ddarts_mm.apis.run import test
+    changes, words = TEST_CHECKPOINT_CASES[case]
+    checkpoint = _supernet_checkpoint(tmp_path / 'model.pth',
+                                      **dict(changes))
+    data = tmp_path / 'cifar'
+    data.mkdir()
+    work_dir = tmp_path / 'work'
+    status = test([str(SEARCH_DEMO), str(checkpoint), '--work-dir',
+                   str(work_dir), '--cfg-options',
+                   f'test_dataloader.dataset.data_root={data}'])
+    assert status == 2
+    assert_one_line(capsys.readouterr().err, str(checkpoint), *words)
+    assert not work_dir.exists()
+
+
+def test_test_py_runs_a_partial_checkpoint_when_asked(tmp_path, capsys):
+    """--allow-missing-keys: the test runs, and the log says what was
+    missing."""
+    from ddarts_mm.apis.run import test
+    checkpoint = _supernet_checkpoint(tmp_path / 'model.pth', keep=150)
+    folder = demo_cifar(tmp_path / 'cifar')
+    status = test([str(SEARCH_DEMO), str(checkpoint), '--work-dir',
+                   str(tmp_path / 'work'), '--allow-missing-keys',
+                   '--cfg-options',
+                   f'test_dataloader.dataset.data_root={folder.parent}'])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err[-2000:]
+    assert 'weights of the model are missing' in captured.out + captured.err
+
+
+# --------------------------------------------------------- converter, derive
+def _authors_reference():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'authors_reference',
+        REPO / 'tests' / 'test_converters' / 'authors_reference.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('case, words', [
+    ('NaN weight', ['NaN']), ('int8 weight', ['torch.int8']),
+    ('complex weight', ['complex']),
+])
+def test_converter_refuses_values_that_are_not_weights(case, words,
+                                                        tmp_path, capsys):
+    import torch
+
+    from ddarts_mm.converters.ddarts_to_mm import main
+    from ddarts_mm.search_space.zoo import get_genotype
+    reference = _authors_reference().from_genotype(
+        get_genotype('DARTS_V2'), 4, 10, False)
+    state = reference.state_dict()
+    key = 'stem.0.weight'
+    if case == 'NaN weight':
+        state[key] = state[key].clone().fill_(float('nan'))
+    elif case == 'int8 weight':
+        state[key] = state[key].to(torch.int8)
+    else:
+        state[key] = state[key].to(torch.complex64)
+    src = tmp_path / 'authors.pth.tar'
+    torch.save(dict(state_dict=state), src)
+    dst = tmp_path / 'converted.pth'
+    status = main([str(src), str(dst), '--genotype', 'DARTS_V2', '--stem',
+                   'cifar', '--init-channels', '4'])
+    assert status == 2
+    assert_one_line(capsys.readouterr().err, str(src), key, *words)
+    assert not dst.exists() and os.listdir(tmp_path) == ['authors.pth.tar']
+
+
+@pytest.mark.parametrize('fill', ['nan', 'inf'])
+def test_derive_refuses_nonfinite_alphas(fill, tmp_path, capsys):
+    import torch
+
+    from ddarts_mm.search_space.parse import SearchLayout, dag_rows
+    layout = SearchLayout(search_space='S', steps=2, reductions=[1, 2],
+                          sequence=[0, 1, 2], alpha_names=['a0', 'a1', 'a2'],
+                          state_dict_keys=['alphas.a0', 'alphas.a1',
+                                           'alphas.a2'])
+    state = {f'alphas.a{i}': torch.zeros(len(dag_rows(2)), 7)
+             for i in range(3)}
+    state['alphas.a1'].fill_(float(fill))
+    path = tmp_path / 'search.pth'
+    torch.save(dict(meta=dict(ddarts_search_layout=layout.to_dict()),
+                    state_dict=state), path)
+    out = tmp_path / 'genotype.json'
+    status, _, err = run_genotype_main(['derive', path, '-o', out], capsys)
+    assert status == 2
+    assert_one_line(err, str(path), 'alphas.a1', 'NaN or Inf')
+    assert not out.exists()
+
+
+def test_coco_annotations_with_nan_boxes(tmp_path, capsys):
+    """NaN in a COCO file: one line before anything is built."""
+    config = REPO / 'configs' / 'demo' / 'retinanet_do2-resnet18_fpn_demo-coco.py'
+    root = tmp_path / 'coco'
+    (root / 'images').mkdir(parents=True)
+    ann = root / 'train.json'
+    ann.write_text(
+        '{"images": [{"id": 1, "file_name": "a.png", "width": 64, '
+        '"height": 64}], "annotations": [{"id": 7, "image_id": 1, '
+        '"category_id": 1, "bbox": [NaN, 2, 10, 10], "area": 100, '
+        '"iscrowd": 0}], "categories": [{"id": 1, "name": "square"}]}')
+    options = []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        options += [f'{loader}.dataset.data_root={root}',
+                    f'{loader}.dataset.ann_file=train.json',
+                    f'{loader}.dataset.data_prefix.img=images/']
+    options += [f'{e}.ann_file={ann}' for e in ('val_evaluator',
+                                                'test_evaluator')]
+    work_dir = tmp_path / 'work'
+    status, err = run_train([config, '--work-dir', work_dir, '--cfg-options',
+                             *options], capsys)
+    assert status == 2, err
+    assert_one_line(err, str(ann), 'NaN')
+    assert not work_dir.exists()

@@ -110,6 +110,12 @@ def derive_genotype(checkpoint_path: str, method: str = 'sparse',
         if not isinstance(alpha, torch.Tensor) or not alpha.is_floating_point():
             raise ValueError(f'{checkpoint_path}: field state_dict.{key} is '
                              'not a floating-point tensor')
+        bad = int((~torch.isfinite(alpha)).sum())
+        if bad:  # NaN compares false: argmax would pick arbitrary ops
+            raise ValueError(f'{checkpoint_path}: field state_dict.{key}: '
+                             f'{bad} of its {alpha.numel()} alphas are NaN '
+                             'or Inf (a diverged search); no genotype can '
+                             'be parsed from them')
     try:
         genotype = parse_genotype(alphas, layout, method, threshold)
     except ValueError as err:

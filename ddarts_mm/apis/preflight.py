@@ -1,0 +1,465 @@
+"""Check a run's options before the Runner writes its work dir.
+
+mmengine builds the model when the Runner is created and the hooks, loops
+and data loaders when training starts: after it has created the work dir
+and its log. An option that cannot work (``num_cells=0``, a string for a
+number, a NaN ablation weight, an unknown ablation schedule, a GenotypeHook
+threshold of 2, a batch size of 0, a malformed genotype file,
+``init_channels=10**6``) then stops the run with a traceback, or after a
+warm-up epoch, or not at all. :func:`preflight` finds them first:
+
+- every argument annotated ``int``, ``float``, ``bool`` or ``str`` in the
+  signature of the model (and its direct parts), of each custom hook and of
+  the training loop has that type (ints are accepted for floats; NaN and
+  infinities are not numbers here);
+- data loaders have a positive integer ``batch_size`` and a non-negative
+  ``num_workers``; ``train_cfg`` epochs are positive, ``warmup_epochs`` in
+  ``[0, max_epochs]``;
+- a search supernet's ``ablation`` options (weight, deactivation, schedule,
+  mode, normaliser, non-finite policy) are known values;
+- the model is built on PyTorch's ``meta`` device (no memory is allocated):
+  its own validation runs (genotype files included) and its parameter count
+  is compared with this machine's memory;
+- each custom hook is built, so its own validation runs.
+
+Each failure is a :class:`~ddarts_mm.apis.run.ConfigError`-like
+``ValueError`` naming the config file and the key.
+"""
+import inspect
+import math
+import os
+from typing import Any, Callable, Dict, Optional, Sequence
+
+from mmengine.config import Config
+
+#: What the ablation options may be (``model.ablation``), beside the
+#: checks of :func:`~ddarts_mm.models.search.search_options.ablation_options`.
+ABLATION_DEACTIVATIONS = ('random', 'uniform')
+#: Bytes per parameter a training step holds: weight, gradient, two Adam
+#: moments (float32).
+TRAIN_BYTES_PER_PARAM = 16
+
+_DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader',
+                'arch_dataloader')
+
+
+class PreflightError(ValueError):
+    """An option of a config that cannot run; names the file and the key."""
+
+
+def preflight(cfg: Config, config: str, training: bool = True) -> Any:
+    """Check ``cfg`` as described in the module docstring.
+
+    Args:
+        cfg (Config): The merged config (``--cfg-options`` applied).
+        config (str): The config file, named in errors.
+        training (bool): Also check the training loop and the custom hooks
+            (``tools/train.py``). Defaults to True.
+
+    Returns:
+        nn.Module | None: The model built on the meta device (its names and
+        shapes), or None when it was not built.
+
+    Raises:
+        PreflightError: The first option that cannot work.
+    """
+    for name in _DATALOADERS:
+        _check_loader(cfg.get(name), name, config)
+    if training:
+        _check_train_cfg(cfg, config)
+    model = cfg.get('model')
+    built = None
+    if isinstance(model, dict) and isinstance(model.get('type'), str):
+        built = _check_model(cfg, model, config)
+    if training:
+        _check_hooks(cfg, config)
+    names = _DATALOADERS if training else ('test_dataloader', )
+    for name in names:
+        _check_data_files(cfg.get(name), name, config)
+    return built
+
+
+def check_resume_checkpoint(checkpoint: dict, where: str, cfg: Config,
+                            model: Any = None) -> None:
+    """Refuse a ``--resume`` checkpoint that would not continue the run.
+
+    Args:
+        checkpoint (dict): The checkpoint, loaded.
+        where (str): The file and flag, named in errors.
+        cfg (Config): The run's config (``train_cfg``).
+        model (nn.Module, optional): The model (meta tensors do); when
+            given, the checkpoint's weights must have its names and shapes.
+
+    Raises:
+        CheckpointError: No optimizer state (the run would go on with a
+            fresh optimizer), an epoch or iteration that is not a count
+            below ``train_cfg``'s end, or weights of another architecture.
+    """
+    from ddarts_mm.utils.checkpoint_check import (CheckpointError,
+                                                  check_fits_model)
+    if not checkpoint.get('optimizer'):
+        raise CheckpointError(
+            f'{where}: has no optimizer state (saved with save_optimizer='
+            'False?), so a resumed run would restart its optimizer; start a '
+            'new run from its weights with load_from instead')
+    meta = checkpoint.get('meta')
+    meta = meta if isinstance(meta, dict) else {}
+    train_cfg = cfg.get('train_cfg') or {}
+    for key, end_key in (('epoch', 'max_epochs'), ('iter', 'max_iters')):
+        if key not in meta:
+            continue
+        value, end = meta[key], train_cfg.get(end_key)
+        if not _is_int(value) or value < 0:
+            raise CheckpointError(f'{where}: meta.{key} must be a count, got '
+                                  f'{value!r:.80}')
+        if _is_int(end) and value >= end:
+            raise CheckpointError(
+                f'{where}: meta.{key} is {value}, not before train_cfg.'
+                f'{end_key}={end}: nothing would be trained (raise '
+                f'train_cfg.{end_key} to train further)')
+    if model is not None:
+        check_fits_model(checkpoint, model.state_dict(), where)
+
+
+# ------------------------------------------------------------ simple values
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (_is_int(value) or isinstance(value, float)) and math.isfinite(
+        value)
+
+
+def _fail(config: str, key: str, message: str) -> None:
+    raise PreflightError(f'{config}: {key}: {message}')
+
+
+def _check_int(value: Any, config: str, key: str, minimum: int) -> None:
+    if not _is_int(value) or value < minimum:
+        _fail(config, key, f'must be an integer >= {minimum}, got {value!r}')
+
+
+def _check_loader(loader: Any, name: str, config: str) -> None:
+    if not isinstance(loader, dict):
+        return
+    if 'batch_size' in loader:
+        _check_int(loader['batch_size'], config, f'{name}.batch_size', 1)
+    if 'num_workers' in loader:
+        _check_int(loader['num_workers'], config, f'{name}.num_workers', 0)
+
+
+def _check_train_cfg(cfg: Config, config: str) -> None:
+    train_cfg = cfg.get('train_cfg')
+    if not isinstance(train_cfg, dict):
+        return
+    for key in ('max_epochs', 'max_iters', 'val_interval', 'val_begin'):
+        if key in train_cfg:
+            _check_int(train_cfg[key], config, f'train_cfg.{key}', 1)
+    if 'warmup_epochs' in train_cfg:
+        warmup = train_cfg['warmup_epochs']
+        _check_int(warmup, config, 'train_cfg.warmup_epochs', 0)
+        epochs = train_cfg.get('max_epochs')
+        if _is_int(epochs) and warmup > epochs:
+            _fail(config, 'train_cfg.warmup_epochs',
+                  f'{warmup} is more than train_cfg.max_epochs ({epochs})')
+    loop = _registered('LOOPS', train_cfg.get('type'), cfg)
+    if loop is not None:
+        _check_annotated(loop, train_cfg, config, 'train_cfg')
+
+
+# ---------------------------------------------------------- typed arguments
+_SIMPLE = {int: 'an integer', float: 'a number', bool: 'True or False',
+           str: 'a string'}
+
+
+def _simple_types(annotation: Any) -> Optional[tuple]:
+    """The simple types an annotation allows (None: not checkable)."""
+    if annotation in _SIMPLE:
+        return (annotation, )
+    args = getattr(annotation, '__args__', None)
+    if getattr(annotation, '__origin__', None) is not None and args and (
+            str(getattr(annotation, '__origin__')) == 'typing.Union'):
+        types = tuple(a for a in args if a is not type(None))
+        if all(t in _SIMPLE for t in types):
+            return types + ((type(None), ) if type(None) in args else ())
+    return None
+
+
+def _fits(value: Any, types: tuple) -> bool:
+    for kind in types:
+        if kind is type(None) and value is None:
+            return True
+        if kind is bool and isinstance(value, bool):
+            return True
+        if kind is int and _is_int(value):
+            return True
+        if kind is float and (_is_number(value)):
+            return True
+        if kind is str and isinstance(value, str):
+            return True
+    return False
+
+
+def _check_annotated(target: Callable, args: dict, config: str,
+                     where: str) -> None:
+    """Every argument of ``target`` annotated with simple types has one."""
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):
+        return
+    for name, param in signature.parameters.items():
+        if name not in args:
+            continue
+        types = _simple_types(param.annotation)
+        if types is None or _fits(args[name], types):
+            continue
+        wanted = ' or '.join(_SIMPLE.get(t, 'None') for t in types)
+        if float in types and isinstance(args[name], float):
+            wanted = f'a finite {wanted}'
+        _fail(config, f'{where}.{name}', f'must be {wanted}, got '
+              f'{args[name]!r:.80}')
+
+
+def _registered(root: str, type_name: Any, cfg: Config) -> Optional[type]:
+    if not isinstance(type_name, str):
+        return type_name if inspect.isclass(type_name) else None
+    from mmengine import registry
+    with getattr(registry, root).switch_scope_and_registry(
+            cfg.get('default_scope')) as found:
+        return found.get(type_name)
+
+
+# -------------------------------------------------------------------- model
+#: Models of these packages are built on the meta device by the check (the
+#: others, detectors among them, are only type-checked).
+META_BUILT = ('ddarts_mm', 'mmpretrain')
+
+
+def _check_model(cfg: Config, model: dict, config: str) -> Any:
+    cls = _registered('MODELS', model['type'], cfg)
+    if cls is None:
+        return None
+    _check_annotated(cls, model, config, 'model')
+    parts = {'model': model}
+    for key, part in model.items():
+        if isinstance(part, dict) and isinstance(part.get('type'), str):
+            parts[f'model.{key}'] = part
+            part_cls = _registered('MODELS', part['type'], cfg)
+            if part_cls is not None:
+                _check_annotated(part_cls, part, config, f'model.{key}')
+    for where, part in parts.items():
+        if isinstance(part.get('genotype'), str):
+            _check_genotype(part['genotype'], config, f'{where}.genotype')
+    if 'ablation' in inspect.signature(cls).parameters:
+        _check_ablation(model.get('ablation'), config)
+    if cls.__module__.split('.')[0] not in META_BUILT:
+        return None
+    built = _build_on_meta(cfg, model, config)
+    if built is not None:
+        _check_memory(built, model, config)
+    return built
+
+
+def _check_genotype(spec: str, config: str, key: str) -> None:
+    """A genotype named by a config: a zoo name or a file, read now."""
+    from ddarts_mm.search_space.genotype import GenotypeError
+    from ddarts_mm.search_space.zoo import get_genotype
+    try:
+        get_genotype(spec)
+    except (GenotypeError, ValueError, OSError) as err:
+        _fail(config, key, ' '.join(str(err).split())[:300])
+
+
+def _check_ablation(ablation: Any, config: str) -> None:
+    """The ablation options the supernet takes without checking them."""
+    if ablation is None:
+        return
+    if not isinstance(ablation, dict):
+        _fail(config, 'model.ablation', f'must be a dict, got {ablation!r}')
+    from ddarts_mm.models.search.ablation_schedules import SCHEDULES
+    from ddarts_mm.models.search.search_options import ablation_options
+    try:
+        options = ablation_options(ablation)
+    except ValueError as err:
+        raise PreflightError(f'{config}: model.{err}') from None
+    weight = options['weight']
+    if not _is_number(weight) or weight < 0:
+        _fail(config, 'model.ablation.weight',
+              f'must be a finite number >= 0 (w_ab), got {weight!r}')
+    for key in ('eps', 'tau', 'momentum'):
+        if not _is_number(options[key]) or options[key] < 0:
+            _fail(config, f'model.ablation.{key}',
+                  f'must be a finite number >= 0, got {options[key]!r}')
+    if not 0 <= options['momentum'] <= 1:
+        _fail(config, 'model.ablation.momentum',
+              f'must be in [0, 1], got {options["momentum"]!r}')
+    if options['deactivation'] not in ABLATION_DEACTIVATIONS:
+        _fail(config, 'model.ablation.deactivation',
+              f'must be one of {ABLATION_DEACTIVATIONS}, got '
+              f'{options["deactivation"]!r}')
+    if options['schedule'] not in ('auto', ) + tuple(SCHEDULES):
+        _fail(config, 'model.ablation.schedule',
+              f"must be 'auto' or one of {tuple(SCHEDULES)}, got "
+              f'{options["schedule"]!r}')
+    if not _is_int(options['seed']):
+        _fail(config, 'model.ablation.seed',
+              f'must be an integer, got {options["seed"]!r}')
+
+
+def _build_on_meta(cfg: Config, model: dict, config: str) -> Any:
+    """The model built on the meta device, or None where that cannot be
+    done here (the Runner's build then reports)."""
+    import torch
+    from mmengine.registry import MODELS
+    from ddarts_mm.search_space.genotype import GenotypeError
+    try:
+        with torch.device('meta'), MODELS.switch_scope_and_registry(
+                cfg.get('default_scope')) as registry:
+            return registry.build(model)
+    except (GenotypeError, ValueError, TypeError, KeyError,
+            FileNotFoundError) as err:
+        text = ' '.join(str(err.args[0] if isinstance(err, KeyError)
+                            and err.args else err).split())
+        _fail(config, 'model', text[:300] or type(err).__name__)
+    except Exception:  # noqa: B902  (meta tensors: a real build may work)
+        return None
+
+
+def available_memory() -> Optional[int]:
+    """Bytes of memory this machine can still give (Linux), else None."""
+    try:
+        with open('/proc/meminfo') as f:
+            for line in f:
+                if line.startswith('MemAvailable:'):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _check_memory(model: Any, cfg_model: dict, config: str,
+                  memory: Optional[int] = None) -> None:
+    params = sum(p.numel() for p in model.parameters())
+    need = params * TRAIN_BYTES_PER_PARAM
+    memory = available_memory() if memory is None else memory
+    if memory is None or need <= memory:
+        return
+    sizes = [f'{k}={cfg_model[k]!r}' for k in ('init_channels', 'num_cells',
+                                               'steps') if k in cfg_model]
+    hint = f' (check {", ".join(sizes)})' if sizes else ''
+    _fail(config, 'model', f'{params:.3g} parameters need '
+          f'{need / 2**30:.3g} GiB to train, more than the '
+          f'{memory / 2**30:.3g} GiB of memory available{hint}')
+
+
+# --------------------------------------------------------------- data files
+#: Annotation files larger than this are left to the data set (reading a
+#: full COCO train file twice would cost seconds and gigabytes).
+MAX_CHECKED_ANN_BYTES = 64 * 2**20
+
+
+def _datasets(dataset: Any, where: str):
+    if isinstance(dataset, dict):
+        yield where, dataset
+        yield from _datasets(dataset.get('dataset'), f'{where}.dataset')
+        for i, child in enumerate(dataset.get('datasets') or []):
+            yield from _datasets(child, f'{where}.datasets[{i}]')
+
+
+def _check_data_files(loader: Any, name: str, config: str) -> None:
+    """Read what can be read safely now: the demo CIFAR files (through the
+    safe unpickler, shapes and labels checked) and small COCO-style JSON
+    annotation files (no NaN/Infinity). Missing files are left to the
+    data set's own message."""
+    if not isinstance(loader, dict):
+        return
+    for where, dataset in _datasets(loader.get('dataset'),
+                                    f'{name}.dataset'):
+        kind = str(dataset.get('type', '')).split('.')[-1]
+        if kind in ('DemoCIFAR10', 'DemoCIFAR100'):
+            _check_demo_cifar(dataset, kind)
+        ann_file = dataset.get('ann_file')
+        if isinstance(ann_file, str) and ann_file.endswith('.json'):
+            root = dataset.get('data_root') or ''
+            _check_json_numbers(os.path.join(root, ann_file), where)
+
+
+def _check_demo_cifar(dataset: dict, kind: str) -> None:
+    from ddarts_mm.datasets.cifar_pickle import (check_cifar_meta,
+                                                 load_cifar_file,
+                                                 read_cifar_batch)
+    cifar10 = kind == 'DemoCIFAR10'
+    folder = os.path.join(
+        str(dataset.get('data_root') or ''),
+        'cifar-10-batches-py' if cifar10 else 'cifar-100-python')
+    meta = os.path.join(folder, 'batches.meta' if cifar10 else 'meta')
+    num_classes = None
+    if os.path.isfile(meta) and not (dataset.get('metainfo') or {}).get(
+            'classes'):
+        num_classes = len(check_cifar_meta(
+            load_cifar_file(meta), meta,
+            'label_names' if cifar10 else 'fine_label_names'))
+    test = dataset.get('split', 'train') != 'train'
+    names = (['test_batch'] if cifar10 else ['test']) if test else (
+        [f'data_batch_{i}' for i in range(1, 6)] if cifar10 else ['train'])
+    for file_name in names:
+        path = os.path.join(folder, file_name)
+        if os.path.isfile(path):
+            read_cifar_batch(path, num_classes)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f'JSON constant {name}')
+
+
+def _check_json_numbers(path: str, where: str) -> None:
+    """No NaN/Infinity in a JSON annotation file (COCO boxes and areas)."""
+    import json
+    if not os.path.isfile(path) or os.path.getsize(
+            path) > MAX_CHECKED_ANN_BYTES:
+        return
+    try:
+        with open(path, 'rb') as f:
+            json.load(f, parse_constant=_refuse_constant)
+    except ValueError as err:
+        if 'JSON constant' in str(err):
+            raise PreflightError(
+                f'{path} ({where}.ann_file): holds '
+                f'{str(err).rsplit(" ", 1)[-1]} (a box or '
+                'area that is not a number); annotations must be finite '
+                'numbers') from None
+        raise PreflightError(f'{path} ({where}.ann_file): malformed JSON: '
+                             f'{" ".join(str(err).split())[:200]}') from None
+
+
+# -------------------------------------------------------------------- hooks
+def _check_hooks(cfg: Config, config: str) -> None:
+    """Type-check every custom hook; build ours (their constructors only
+    check and store their arguments; other packages' may create global
+    instances, such as a visualizer, before the Runner does)."""
+    hooks: Sequence[Any] = cfg.get('custom_hooks') or []
+    for i, hook in enumerate(hooks):
+        if not isinstance(hook, dict) or not isinstance(hook.get('type'),
+                                                        str):
+            continue
+        where = f'custom_hooks[{i}] ({hook["type"]})'
+        cls = _registered('HOOKS', hook['type'], cfg)
+        if cls is None:
+            continue
+        _check_annotated(cls, hook, config, where)
+        if not cls.__module__.startswith('ddarts_mm.'):
+            continue
+        # '_scope_': set by mmengine on dicts of a 'pkg::' base config
+        args: Dict[str, Any] = {k: v for k, v in hook.items()
+                                if k not in ('type', 'priority', '_scope_')}
+        try:
+            cls(**args)
+        except (ValueError, TypeError) as err:
+            _fail(config, where, ' '.join(str(err).split())[:300])
+
+
+__all__ = [
+    'PreflightError', 'available_memory', 'check_resume_checkpoint',
+    'preflight'
+]
