@@ -64,7 +64,11 @@ extras_require = {
     # TensorboardVisBackend (configs/_base_/env_runtime.py)
     'tensorboard': ['tensorboard'],
     'demo': ['scikit-learn', 'matplotlib', 'networkx'],
-    'tests': ['pytest', 'scikit-learn', 'matplotlib', 'networkx'],
+    # ONNX export (torch's exporter needs onnxscript) and its check in
+    # onnxruntime (docs/deployment.md, tools/deployment/pytorch2onnx.py)
+    'deploy': ['onnx', 'onnxscript', 'onnxruntime'],
+    'tests': ['pytest', 'scikit-learn', 'matplotlib', 'networkx', 'onnx',
+              'onnxscript', 'onnxruntime'],
 }
 extras_require['all'] = sorted({p for ps in extras_require.values() for p in ps})
 

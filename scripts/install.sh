@@ -4,7 +4,9 @@
 #   torch 2.14.1 + torchvision 0.29.1, mmengine 0.10.7, mmcv 2.1.0 with its
 #   compiled ops (built once from the sdist with -std=c++20 and cached as a
 #   wheel outside the repository), mmdet 3.3.0, mmpretrain 1.2.0,
-#   pycocotools, cityscapesscripts, then `pip install -e .`.
+#   pycocotools, cityscapesscripts, then `pip install -e .[all]`: every
+#   extra of setup.py, the test extra (pytest, onnx, onnxscript,
+#   onnxruntime: `make test` runs the ONNX export checks) included.
 #
 # Environment:
 #   VENV            virtual environment folder (default: .venv)
@@ -115,6 +117,7 @@ fi
 
 say "installing mmdet $MMDET_VERSION, mmpretrain $MMPRETRAIN_VERSION, pycocotools, cityscapesscripts and ddarts_mm"
 "${PIP[@]}" -q "mmdet==$MMDET_VERSION" "mmpretrain==$MMPRETRAIN_VERSION" pycocotools cityscapesscripts "$SETUPTOOLS"
+# [all]: the extras of setup.py (tests: pytest, onnx, onnxscript, onnxruntime)
 "${PIP[@]}" -q --no-build-isolation -e "$ROOT[all]"
 # mmengine's get_installed_path (behind `_base_ = 'ddarts_mm::...'` and mim)
 # looks for <site-packages>/ddarts_mm, which a PEP 660 editable install does

@@ -83,12 +83,13 @@ class FactorizedReduce(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.relu(x)
-        shifted = x[:, :, 1:, 1:]
-        height, width = x.shape[-2:]
-        if height % 2 or width % 2:
-            # Odd sizes (DARTS fails there): pad the shifted view so both
-            # branches give ceil(size / 2), as the strided convs and pools do.
-            shifted = nn.functional.pad(shifted, (0, width % 2, 0, height % 2))
+        # The view shifted by one pixel, zero-padded by one row and column
+        # at the far end: both branches give ceil(size / 2) at any size, as
+        # the strided convs and pools do (DARTS' x[:, :, 1:, 1:] fails at
+        # odd sizes). At even sizes the stride-2 conv never reads the pad
+        # (DARTS' output); at odd sizes it reads it once, as zeros. No
+        # branch on the size, so dynamic-shape ONNX and torch.export work.
+        shifted = nn.functional.pad(x, (0, 1, 0, 1))[:, :, 1:, 1:]
         return self.bn(torch.cat([self.conv_1(x), self.conv_2(shifted)], 1))
 
 

@@ -127,3 +127,53 @@ def test_every_op_agrees_after_fuse_conv_bn():
                 expected = op(x)
                 torch.testing.assert_close(fuse_conv_bn(op)(x), expected,
                                            msg=f'{name} stride {stride}')
+
+
+def _factorized_reduce_before_issue_16(op: FactorizedReduce,
+                                       x: torch.Tensor) -> torch.Tensor:
+    """The forward FactorizedReduce had until issue 16 (a branch on odd
+    sizes); the authors' converted checkpoints were checked against it."""
+    x = op.relu(x)
+    shifted = x[:, :, 1:, 1:]
+    height, width = x.shape[-2:]
+    if height % 2 or width % 2:
+        shifted = nn.functional.pad(shifted, (0, width % 2, 0, height % 2))
+    return op.bn(torch.cat([op.conv_1(x), op.conv_2(shifted)], 1))
+
+
+@pytest.mark.parametrize('height, width', [(16, 16), (15, 15), (16, 15),
+                                           (15, 16), (7, 12), (1, 1),
+                                           (2, 3), (100, 161)])
+@pytest.mark.parametrize('train', [False, True])
+def test_factorized_reduce_is_unchanged_at_even_and_odd_sizes(height, width,
+                                                              train):
+    """The branch-free padding gives exactly the old outputs (bitwise: the
+    convolutions read the same pixels), in training and evaluation."""
+    torch.manual_seed(0)
+    op = FactorizedReduce(CHANNELS, 2 * CHANNELS)
+    with torch.no_grad():
+        op.bn.running_mean.uniform_(-1, 1)
+        op.bn.running_var.uniform_(0.5, 2)
+    op.train(train)
+    x = torch.randn(2, CHANNELS, height, width)
+    with torch.no_grad():
+        expected = _factorized_reduce_before_issue_16(op, x)
+        out = op(x)
+    assert out.shape == (2, 2 * CHANNELS, (height + 1) // 2,
+                         (width + 1) // 2)
+    assert torch.equal(out, expected)
+
+
+def test_factorized_reduce_exports_with_dynamic_height_and_width():
+    """No guard on the size: torch.export with dynamic H and W, traced at
+    an even size, computes the module's output at odd sizes."""
+    torch.manual_seed(0)
+    op = FactorizedReduce(CHANNELS, 2 * CHANNELS).eval()
+    dims = torch.export.Dim.DYNAMIC
+    exported = torch.export.export(
+        op, (torch.randn(1, CHANNELS, 16, 16), ),
+        dynamic_shapes={'x': {2: dims, 3: dims}})
+    for height, width in [(16, 16), (15, 17), (9, 8)]:
+        x = torch.randn(1, CHANNELS, height, width)
+        with torch.no_grad():
+            torch.testing.assert_close(exported.module()(x), op(x))
