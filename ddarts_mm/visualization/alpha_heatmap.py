@@ -11,7 +11,8 @@ Example:
     (dtype('uint8'), 3)
 """
 import math
-from typing import List, Optional, Sequence, Union
+import re
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -20,6 +21,15 @@ from .figures import figure_to_rgb, new_figure, to_numpy
 
 #: Annotate each square with its value when a panel has at most this many.
 _MAX_ANNOTATED = 200
+
+#: Font size (points, at 100 dpi) of the value labels and of the tick labels.
+_VALUE_FONTSIZE = 7
+_TICK_FONTSIZE = 8
+
+#: Below this spread (max - min) of the weights of all panels, the colour
+#: scale spans the data instead of [0, 1]: early in a search every weight is
+#: about 0.5 and a fixed scale would draw one colour.
+UNIFORM_SPREAD = 0.25
 
 
 def darts_edge_names(steps: int) -> List[str]:
@@ -49,6 +59,36 @@ def edge_names_of(rows: Sequence[Sequence[int]]) -> List[str]:
     return [f'{name(source)}->{name(target)}' for target, source in rows]
 
 
+def display_edge_name(name: str) -> str:
+    """A row label for matplotlib: ``'c_{k-2}->0'`` as ``c`` with subscript
+    ``k-2`` (mathtext), an arrow, ``0``; other names unchanged."""
+    name = re.sub(r'c_\{([^}$]*)\}', r'$c_{\1}$', name)
+    return name.replace('->', ' \u2192 ')
+
+
+def color_range(cells: Sequence[np.ndarray], vmin: Optional[float] = None,
+                vmax: Optional[float] = None,
+                unit: bool = True) -> Tuple[float, float]:
+    """The colour scale of a heatmap: ``vmin`` / ``vmax`` when given.
+
+    Otherwise [0, 1] for weights in [0, 1] (``unit``) that spread over at
+    least :data:`UNIFORM_SPREAD`, else the range of the data (near-uniform
+    weights, raw values), widened to 1e-3 when every value is equal.
+    """
+    low = min(float(np.min(c)) for c in cells)
+    high = max(float(np.max(c)) for c in cells)
+    if unit and high - low >= UNIFORM_SPREAD:
+        low, high = 0.0, 1.0
+    elif high - low < 1e-3:
+        low, high = low - 5e-4, high + 5e-4
+    low = low if vmin is None else vmin
+    high = high if vmax is None else vmax
+    if not high > low:
+        raise ValueError(f'draw_alpha_heatmap: vmax ({high}) must be above '
+                         f'vmin ({low})')
+    return low, high
+
+
 def _as_cells(alphas) -> List[np.ndarray]:
     if hasattr(alphas, 'ndim') and alphas.ndim == 2:
         alphas = [alphas]
@@ -69,7 +109,9 @@ def alpha_heatmap_figure(alphas: Union[Sequence, np.ndarray],
                          cell_titles: Optional[Sequence[str]] = None,
                          reductions: Sequence[int] = (),
                          apply_sigmoid: bool = True,
-                         title: Optional[str] = None):
+                         title: Optional[str] = None,
+                         vmin: Optional[float] = None,
+                         vmax: Optional[float] = None):
     """A matplotlib figure of :func:`draw_alpha_heatmap`."""
     cells = _as_cells(alphas)
     num_ops = len(op_names)
@@ -80,10 +122,12 @@ def alpha_heatmap_figure(alphas: Union[Sequence, np.ndarray],
                 f'per edge but {num_ops} op names were given')
     if apply_sigmoid:
         cells = [1.0 / (1.0 + np.exp(-cell)) for cell in cells]
+    unit = all(c.min() >= 0.0 and c.max() <= 1.0 for c in cells)
+    low, high = color_range(cells, vmin, vmax, unit)
     cols = min(len(cells), 4)
     rows = math.ceil(len(cells) / cols)
     tallest = max(cell.shape[0] for cell in cells)
-    panel_w, panel_h = 0.3 * num_ops + 1.2, 0.2 * tallest + 1.5
+    panel_w, panel_h = 0.42 * num_ops + 1.6, 0.26 * tallest + 1.6
     figure = new_figure(cols * panel_w + 0.8, rows * panel_h + 0.6)
     figure.set_layout_engine('constrained')
     axes = figure.subplots(rows, cols, squeeze=False)
@@ -93,11 +137,13 @@ def alpha_heatmap_figure(alphas: Union[Sequence, np.ndarray],
             ax.axis('off')
             continue
         cell = cells[index]
-        image = ax.imshow(cell, vmin=0.0, vmax=1.0, cmap='viridis',
+        image = ax.imshow(cell, vmin=low, vmax=high, cmap='viridis',
                           aspect='auto', interpolation='nearest')
         names = _edge_names(edge_names, cell.shape[0])
-        ax.set_yticks(range(cell.shape[0]), names, fontsize=6)
-        ax.set_xticks(range(num_ops), list(op_names), fontsize=6,
+        ax.set_yticks(range(cell.shape[0]),
+                      [display_edge_name(n) for n in names],
+                      fontsize=_TICK_FONTSIZE)
+        ax.set_xticks(range(num_ops), list(op_names), fontsize=_TICK_FONTSIZE,
                       rotation=90)
         reduction = index in reductions
         label = (cell_titles[index] if cell_titles is not None else
@@ -105,12 +151,17 @@ def alpha_heatmap_figure(alphas: Union[Sequence, np.ndarray],
         ax.set_title(label + (' (reduction)' if reduction else ''),
                      fontsize=8, color='#e31a1c' if reduction else 'black')
         if cell.size <= _MAX_ANNOTATED:
+            # 3 decimals when the scale is narrow, so values differ
+            digits = 2 if high - low >= 0.1 else 3
             for (row, col), value in np.ndenumerate(cell):
-                ax.text(col, row, f'{value:.2f}', ha='center', va='center',
-                        fontsize=4.5,
-                        color='black' if value > 0.6 else 'white')
-    figure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6,
-                    label='sigmoid(alpha)' if apply_sigmoid else 'weight')
+                bright = (value - low) / (high - low) > 0.6  # viridis
+                ax.text(col, row, f'{value:.{digits}f}', ha='center',
+                        va='center', fontsize=_VALUE_FONTSIZE - (digits > 2),
+                        color='black' if bright else 'white')
+    label = 'sigmoid(alpha)' if apply_sigmoid else 'weight'
+    if (low, high) != (0.0, 1.0):
+        label += f' (scale {low:.3g} to {high:.3g})'
+    figure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6, label=label)
     if title:
         figure.suptitle(title, fontsize=10)
     return figure
@@ -155,6 +206,11 @@ def draw_alpha_heatmap(alphas: Union[Sequence, np.ndarray],
         apply_sigmoid (bool): Draw sigmoid(alpha) (True) or the values as
             given (False, e.g. already weights). Defaults to True.
         title (str, optional): Figure title. Defaults to None.
+        vmin, vmax (float, optional): The colour scale. Defaults to None:
+            [0, 1] for weights spread over at least
+            :data:`UNIFORM_SPREAD`, else the data's range (near-uniform
+            weights early in a search get distinct colours; the colour
+            bar's label then states the scale). See :func:`color_range`.
 
     Returns:
         np.ndarray: uint8 RGB image of shape (H, W, 3).

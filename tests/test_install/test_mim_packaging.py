@@ -75,3 +75,46 @@ def test_packaged_tools_run_outside_the_tree(tmp_path):
         "runpy.run_path(tool, run_name='__main__')\n"))
     assert result.returncode == 0, result.stderr
     assert '--genotype' in result.stdout
+
+
+def _index_models() -> dict:
+    with open(osp.join(REPO, 'model-index.yml')) as f:
+        index = yaml.safe_load(f)
+    models = {}
+    for meta in index['Import']:
+        with open(osp.join(REPO, meta)) as f:
+            data = yaml.safe_load(f)
+        collections = {c['Name']: c for c in data.get('Collections', [])}
+        for model in data['Models']:
+            # mim shows a model's own Metadata over its collection's
+            meta_data = dict(collections[model['In Collection']].get(
+                'Metadata', {}))
+            meta_data.update(model.get('Metadata', {}))
+            models[model['Name']] = dict(model, Metadata=meta_data)
+    return models
+
+
+def test_model_index_lists_searches_and_cifar_trainings():
+    """What ``mim search ddarts_mm`` lists: every search, DARTOpti and
+    CIFAR config, and each model under its own architecture."""
+    import glob
+    models = _index_models()
+    for folder in ('search', 'dartopti'):
+        for path in glob.glob(osp.join(REPO, 'configs', folder, '*.py')):
+            name = osp.splitext(osp.basename(path))[0]
+            if name.startswith('fairdarts_'):  # not in this commit's tree
+                continue
+            assert name in models, name
+    for path in glob.glob(osp.join(REPO, 'configs', 'classification',
+                                   '*cifar*.py')):
+        assert osp.splitext(osp.basename(path))[0] in models, path
+    for name, model in models.items():
+        architecture = model['Metadata']['Architecture']
+        for net in ('do2-resnet18', 'do2-resnet50'):
+            if net in name and 'cifar100' not in name:
+                expected = {'do2-resnet18': 'DO-2-ResNet18',
+                            'do2-resnet50': 'DO-2-ResNet50'}[net]
+                assert expected in architecture, (name, architecture)
+    assert 'DO-2-ResNet18' not in models[
+        'mask-rcnn_do2-resnet50-authors_fpn_1x_cityscapes']['Metadata'][
+            'Architecture']

@@ -31,6 +31,37 @@ def test_heatmap_is_rgb_and_shows_the_values():
     assert not np.array_equal(low, high)  # sigmoid 0 and 1 differ in colour
 
 
+def test_near_uniform_weights_get_distinct_colours_and_readable_labels():
+    """Early in a search (weights 0.47-0.53) the colour scale spans the
+    data, value labels are >= 6 pt with 3 decimals, and row labels are
+    drawn with a subscript (mathtext), not as the literal 'c_{k-2}'."""
+    from ddarts_mm.visualization import alpha_heatmap_figure
+    rng = np.random.default_rng(0)
+    weights = rng.uniform(0.47, 0.53, size=(14, 7))
+    figure = alpha_heatmap_figure([weights], OPS, apply_sigmoid=False)
+    image = figure.axes[0].images[0]
+    low, high = image.get_clim()
+    assert (low, high) == (weights.min(), weights.max())
+    colours = image.to_rgba(weights).reshape(-1, 4)
+    assert len(np.unique(colours.round(3), axis=0)) > 20
+    texts = figure.axes[0].texts
+    assert len(texts) == 14 * 7
+    assert min(t.get_fontsize() for t in texts) >= 6
+    assert texts[0].get_text() == f'{weights[0, 0]:.3f}'
+    rows = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert rows[0] == '$c_{k-2}$ \u2192 0' and rows[-1] == '2 \u2192 3'
+    assert 'scale 0.47' in figure.axes[-1].get_ylabel()
+    # spread weights keep the [0, 1] scale; vmin / vmax override it
+    spread = alpha_heatmap_figure([np.linspace(0, 1, 98).reshape(14, 7)],
+                                  OPS, apply_sigmoid=False)
+    assert spread.axes[0].images[0].get_clim() == (0.0, 1.0)
+    fixed = alpha_heatmap_figure([weights], OPS, apply_sigmoid=False,
+                                 vmin=0.0, vmax=1.0)
+    assert fixed.axes[0].images[0].get_clim() == (0.0, 1.0)
+    with pytest.raises(ValueError, match='vmax'):
+        alpha_heatmap_figure([weights], OPS, vmin=1.0, vmax=0.5)
+
+
 def test_heatmap_checks_shapes():
     with pytest.raises(ValueError, match='7 op names'):
         draw_alpha_heatmap([torch.zeros(14, 12)], OPS)
