@@ -28,7 +28,7 @@ Each failure is a :class:`~ddarts_mm.apis.run.ConfigError`-like
 import inspect
 import math
 import os
-from typing import Any, Callable, Dict, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
@@ -75,7 +75,7 @@ def preflight(cfg: Config, config: str, training: bool = True) -> Any:
         _check_hooks(cfg, config)
     names = _DATALOADERS if training else ('test_dataloader', )
     for name in names:
-        _check_data_files(cfg.get(name), name, config)
+        _check_data_files(cfg.get(name), name, _model_classes(cfg))
     return built
 
 
@@ -367,25 +367,38 @@ def _datasets(dataset: Any, where: str):
             yield from _datasets(child, f'{where}.datasets[{i}]')
 
 
-def _check_data_files(loader: Any, name: str, config: str) -> None:
+def _model_classes(cfg: Config) -> Optional[Tuple[str, int]]:
+    """(key, value) of the model's ``num_classes`` (or its head's)."""
+    model = cfg.get('model')
+    if not isinstance(model, dict):
+        return None
+    for key, part in (('model', model), ('model.head', model.get('head'))):
+        if isinstance(part, dict) and _is_int(part.get('num_classes')):
+            return f'{key}.num_classes', part['num_classes']
+    return None
+
+
+def _check_data_files(loader: Any, name: str,
+                      model_classes: Optional[Tuple[str, int]]) -> None:
     """Read what can be read safely now: the demo CIFAR files (through the
-    safe unpickler, shapes and labels checked) and small COCO-style JSON
-    annotation files (no NaN/Infinity). Missing files are left to the
-    data set's own message."""
+    safe unpickler, shapes and labels checked, labels below the model's
+    classes) and small COCO-style JSON annotation files (no NaN/Infinity).
+    Missing files are left to the data set's own message."""
     if not isinstance(loader, dict):
         return
     for where, dataset in _datasets(loader.get('dataset'),
                                     f'{name}.dataset'):
         kind = str(dataset.get('type', '')).split('.')[-1]
         if kind in ('DemoCIFAR10', 'DemoCIFAR100'):
-            _check_demo_cifar(dataset, kind)
+            _check_demo_cifar(dataset, kind, model_classes)
         ann_file = dataset.get('ann_file')
         if isinstance(ann_file, str) and ann_file.endswith('.json'):
             root = dataset.get('data_root') or ''
             _check_json_numbers(os.path.join(root, ann_file), where)
 
 
-def _check_demo_cifar(dataset: dict, kind: str) -> None:
+def _check_demo_cifar(dataset: dict, kind: str,
+                      model_classes: Optional[Tuple[str, int]]) -> None:
     from ddarts_mm.datasets.cifar_pickle import (check_cifar_meta,
                                                  load_cifar_file,
                                                  read_cifar_batch)
@@ -405,8 +418,13 @@ def _check_demo_cifar(dataset: dict, kind: str) -> None:
         [f'data_batch_{i}' for i in range(1, 6)] if cifar10 else ['train'])
     for file_name in names:
         path = os.path.join(folder, file_name)
-        if os.path.isfile(path):
-            read_cifar_batch(path, num_classes)
+        if not os.path.isfile(path):
+            continue
+        labels = read_cifar_batch(path, num_classes).labels
+        if model_classes and labels and max(labels) >= model_classes[1]:
+            raise PreflightError(
+                f'{path}: label {max(labels)}, but {model_classes[0]} is '
+                f'{model_classes[1]} (labels must be below it)')
 
 
 def _refuse_constant(name: str) -> None:

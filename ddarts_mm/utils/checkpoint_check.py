@@ -72,15 +72,18 @@ def _first_line(err: BaseException) -> str:
     return f'{type(err).__name__}: {text}' if text else type(err).__name__
 
 
+def _unwrapped(weights: Dict[str, Any]) -> Dict[str, Any]:
+    """``weights`` without a wrapper's ``module.`` prefix (DDP, TTA)."""
+    return {(k[len('module.'):] if isinstance(k, str) and k.startswith(
+        'module.') else k): v for k, v in weights.items()}
+
+
 def state_dict_of(checkpoint: Dict[str, Any]) -> Dict[str, Any]:
     """The weights of a checkpoint (``state_dict``, or the checkpoint
     itself for a bare state dict), with mmengine's ``module.`` prefix
     removed as ``Runner.load_checkpoint`` removes it."""
     weights = checkpoint.get('state_dict', checkpoint)
-    if not isinstance(weights, dict):
-        return {}
-    return {(k[len('module.'):] if isinstance(k, str) and k.startswith(
-        'module.') else k): v for k, v in weights.items()}
+    return _unwrapped(weights) if isinstance(weights, dict) else {}
 
 
 def check_fits_model(checkpoint: Dict[str, Any], model_state: Dict[str, Any],
@@ -105,6 +108,7 @@ def check_fits_model(checkpoint: Dict[str, Any], model_state: Dict[str, Any],
             or, unless ``allow_missing``, weights the checkpoint lacks.
     """
     weights = state_dict_of(checkpoint)
+    model_state = _unwrapped(model_state)
     for key, value in weights.items():
         if key in model_state and hasattr(value, 'shape') and tuple(
                 value.shape) != tuple(model_state[key].shape):

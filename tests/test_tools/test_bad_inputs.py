@@ -515,6 +515,17 @@ def test_test_py_refuses_cifar_files(case, tmp_path, capsys):
     assert not (tmp_path / 'MARKER').exists() and not work_dir.exists()
 
 
+def test_train_refuses_labels_beyond_the_model_classes(tmp_path, capsys):
+    folder = demo_cifar(tmp_path / 'cifar')  # labels 0..7
+    work_dir = tmp_path / 'work'
+    status, err = run_train([SEARCH_DEMO, '--work-dir', work_dir,
+                             '--cfg-options', *cfg_data_root(folder.parent),
+                             'model.num_classes=5'], capsys)
+    assert status == 2, err
+    assert_one_line(err, str(folder), 'label 7', 'model.num_classes is 5')
+    assert not work_dir.exists()
+
+
 def test_real_train_script_refuses_a_cifar_payload(tmp_path):
     root, path, _ = broken_cifar(tmp_path, 'payload in data_batch_1')
     proc = subprocess.run(
