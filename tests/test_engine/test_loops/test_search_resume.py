@@ -59,10 +59,13 @@ DEMO = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', 'demo',
                 'search_ddarts_digits.py')
 
 
-def _demo_search(tmp_path, name: str, data_root: str, resume_from=None):
+def _demo_search(tmp_path, name: str, data_root: str, resume_from=None,
+                 by_epoch: bool = True):
     """The demo search config (its RandomCrop pipeline), made tiny: 3 cells,
     C=4, 8x8 images, 2 iterations an epoch, 3 epochs (1 warm-up),
-    validation every epoch."""
+    validation every epoch; checkpoints every epoch, or every 3
+    iterations (``by_epoch=False``: iteration 3 is in the middle of epoch
+    2)."""
     from mmengine.config import Config
     cfg = Config.fromfile(DEMO)
     size = 8
@@ -79,7 +82,8 @@ def _demo_search(tmp_path, name: str, data_root: str, resume_from=None):
     cfg.test_dataloader = cfg.val_dataloader
     cfg.model.update(num_cells=3, init_channels=4, steps=2)
     cfg.train_cfg.update(max_epochs=3, warmup_epochs=1)
-    cfg.default_hooks.checkpoint.max_keep_ckpts = 3
+    cfg.default_hooks.checkpoint.update(
+        max_keep_ckpts=3, by_epoch=by_epoch, interval=1 if by_epoch else 3)
     cfg.default_hooks.logger.interval = 1
     cfg.custom_hooks = [h for h in cfg.custom_hooks
                         if h.type != 'GenotypeHook']
@@ -94,11 +98,7 @@ def _demo_search(tmp_path, name: str, data_root: str, resume_from=None):
     return runner
 
 
-@pytest.mark.slow
-def test_resume_with_random_crop_is_bit_exact(tmp_path, monkeypatch):
-    """Killed in epoch 3 (its last checkpoint: epoch 2), resumed: every
-    tensor of the final state equals the uninterrupted run's, bit for bit.
-    Without restoring the random states it does not (the crops differ)."""
+def _write_set(tmp_path) -> str:
     import numpy as np
 
     from ddarts_mm.datasets import write_cifar_pickles
@@ -108,15 +108,40 @@ def test_resume_with_random_crop_is_bit_exact(tmp_path, monkeypatch):
     root = str(tmp_path / 'cifar')
     write_cifar_pickles(root, images[:32], labels[:32], images[32:],
                         labels[32:], [f'c{i}' for i in range(10)])
+    return root
+
+
+def _differing(model, reference) -> list:
+    expected, got = reference.state_dict(), model.state_dict()
+    assert got.keys() == expected.keys()
+    return [k for k in expected if not torch.equal(got[k], expected[k])]
+
+
+@pytest.mark.slow
+def test_resume_mid_epoch_with_random_crop_is_bit_exact(tmp_path):
+    """From iteration 3 (mid epoch 2): the loop skips the used batches,
+    then the random states come back; the end is bit-identical."""
+    root = _write_set(tmp_path)
+    reference = _demo_search(tmp_path, 'reference', root, by_epoch=False)
+    checkpoint = osp.join(reference.work_dir, 'iter_3.pth')
+    resumed = _demo_search(tmp_path, 'resumed', root, checkpoint,
+                           by_epoch=False)
+    assert resumed.iter == reference.iter == 6
+    assert not _differing(resumed.model, reference.model)
+
+
+@pytest.mark.slow
+def test_resume_with_random_crop_is_bit_exact(tmp_path, monkeypatch):
+    """Killed in epoch 3 (its last checkpoint: epoch 2), resumed: every
+    tensor of the final state equals the uninterrupted run's, bit for bit.
+    Without restoring the random states it does not (the crops differ)."""
+    root = _write_set(tmp_path)
     reference = _demo_search(tmp_path, 'reference', root)
     checkpoint = osp.join(reference.work_dir, 'epoch_2.pth')
     assert 'rng_state' in torch.load(checkpoint, weights_only=True)
     resumed = _demo_search(tmp_path, 'resumed', root, checkpoint)
     assert resumed.iter == reference.iter == 6
-    expected = reference.model.state_dict()
-    got = resumed.model.state_dict()
-    assert got.keys() == expected.keys()
-    differ = [k for k in expected if not torch.equal(got[k], expected[k])]
+    differ = _differing(resumed.model, reference.model)
     assert not differ, differ[:5]
 
     # what the test would see without the random states (the issue's bug)
@@ -124,7 +149,4 @@ def test_resume_with_random_crop_is_bit_exact(tmp_path, monkeypatch):
     monkeypatch.setattr(safe_checkpoint_hook, 'restore_rng_state',
                         lambda state: None)
     unrestored = _demo_search(tmp_path, 'unrestored', root, checkpoint)
-    differ = [k for k in expected
-              if not torch.equal(unrestored.model.state_dict()[k],
-                                 expected[k])]
-    assert differ
+    assert _differing(unrestored.model, reference.model)
