@@ -20,10 +20,15 @@ warm-up epoch, or not at all. :func:`preflight` finds them first:
 - the model is built on PyTorch's ``meta`` device (no memory is allocated):
   its own validation runs (genotype files included) and its parameter count
   is compared with this machine's memory;
-- each custom hook is built, so its own validation runs.
+- each of our custom hooks is built, so its own validation runs;
+- the demo CIFAR files are read through the safe unpickler
+  (:mod:`ddarts_mm.datasets.cifar_pickle`: no code runs, one label per
+  image, labels inside the classes and below the model's ``num_classes``,
+  no empty split), and COCO-style JSON annotation files up to
+  :data:`MAX_CHECKED_ANN_BYTES` must hold no NaN/Infinity.
 
-Each failure is a :class:`~ddarts_mm.apis.run.ConfigError`-like
-``ValueError`` naming the config file and the key.
+Each failure is a :class:`PreflightError` (a ``ValueError``) naming the
+config file and the key, or the data file.
 """
 import inspect
 import math
@@ -74,8 +79,9 @@ def preflight(cfg: Config, config: str, training: bool = True) -> Any:
     if training:
         _check_hooks(cfg, config)
     names = _DATALOADERS if training else ('test_dataloader', )
+    checked: set = set()  # the train set is read by two loaders
     for name in names:
-        _check_data_files(cfg.get(name), name, _model_classes(cfg))
+        _check_data_files(cfg.get(name), name, _model_classes(cfg), checked)
     return built
 
 
@@ -379,7 +385,8 @@ def _model_classes(cfg: Config) -> Optional[Tuple[str, int]]:
 
 
 def _check_data_files(loader: Any, name: str,
-                      model_classes: Optional[Tuple[str, int]]) -> None:
+                      model_classes: Optional[Tuple[str, int]],
+                      checked: set) -> None:
     """Read what can be read safely now: the demo CIFAR files (through the
     safe unpickler, shapes and labels checked, labels below the model's
     classes) and small COCO-style JSON annotation files (no NaN/Infinity).
@@ -389,6 +396,11 @@ def _check_data_files(loader: Any, name: str,
     for where, dataset in _datasets(loader.get('dataset'),
                                     f'{name}.dataset'):
         kind = str(dataset.get('type', '')).split('.')[-1]
+        key = (kind, str(dataset.get('data_root')), dataset.get('split'),
+               str(dataset.get('ann_file')))
+        if key in checked:
+            continue
+        checked.add(key)
         if kind in ('DemoCIFAR10', 'DemoCIFAR100'):
             _check_demo_cifar(dataset, kind, model_classes)
         ann_file = dataset.get('ann_file')
@@ -416,15 +428,22 @@ def _check_demo_cifar(dataset: dict, kind: str,
     test = dataset.get('split', 'train') != 'train'
     names = (['test_batch'] if cifar10 else ['test']) if test else (
         [f'data_batch_{i}' for i in range(1, 6)] if cifar10 else ['train'])
-    for file_name in names:
-        path = os.path.join(folder, file_name)
-        if not os.path.isfile(path):
-            continue
-        labels = read_cifar_batch(path, num_classes).labels
+    paths = [os.path.join(folder, file_name) for file_name in names]
+    if not all(os.path.isfile(path) for path in paths):
+        return  # the data set names the missing file
+    images = 0
+    for path in paths:
+        batch = read_cifar_batch(path, num_classes)
+        images += len(batch.labels)
+        labels = batch.labels
         if model_classes and labels and max(labels) >= model_classes[1]:
             raise PreflightError(
                 f'{path}: label {max(labels)}, but {model_classes[0]} is '
                 f'{model_classes[1]} (labels must be below it)')
+    if not images:
+        raise PreflightError(
+            f'{folder}: the {"test" if test else "train"} split has no '
+            f'images ({", ".join(names)})')
 
 
 def _refuse_constant(name: str) -> None:

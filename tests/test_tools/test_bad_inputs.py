@@ -526,6 +526,23 @@ def test_train_refuses_labels_beyond_the_model_classes(tmp_path, capsys):
     assert not work_dir.exists()
 
 
+def test_train_refuses_an_empty_cifar_split(tmp_path, capsys):
+    import numpy as np
+
+    from ddarts_mm.datasets import write_cifar_pickles
+    images = np.zeros((2, 32, 32, 3), np.uint8)
+    folder = Path(write_cifar_pickles(str(tmp_path / 'cifar'), images[:0],
+                                      [], images, [0, 1],
+                                      [f'c{i}' for i in range(10)]))
+    work_dir = tmp_path / 'work'
+    status, err = run_train([SEARCH_DEMO, '--work-dir', work_dir,
+                             '--cfg-options', *cfg_data_root(folder.parent)],
+                            capsys)
+    assert status == 2, err
+    assert_one_line(err, str(folder), 'train split has no images')
+    assert not work_dir.exists()
+
+
 def test_real_train_script_refuses_a_cifar_payload(tmp_path):
     root, path, _ = broken_cifar(tmp_path, 'payload in data_batch_1')
     proc = subprocess.run(
