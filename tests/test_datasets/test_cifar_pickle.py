@@ -29,10 +29,9 @@ def _images(n: int, seed: int = 0) -> np.ndarray:
 @pytest.fixture
 def cifar10(tmp_path):
     labels = [i % 10 for i in range(12)]
-    folder = write_cifar_pickles(str(tmp_path / 'set'), _images(10), labels[:10],
-                                 _images(2, 1), labels[10:],
-                                 [f'c{i}' for i in range(10)])
-    return folder
+    return write_cifar_pickles(str(tmp_path / 'set'), _images(10),
+                               labels[:10], _images(2, 1), labels[10:],
+                               [f'c{i}' for i in range(10)])
 
 
 def test_demo_files_read_as_pickle_reads_them(cifar10):

@@ -846,7 +846,8 @@ def test_derive_refuses_nonfinite_alphas(fill, tmp_path, capsys):
 
 def test_coco_annotations_with_nan_boxes(tmp_path, capsys):
     """NaN in a COCO file: one line before anything is built."""
-    config = REPO / 'configs' / 'demo' / 'retinanet_do2-resnet18_fpn_demo-coco.py'
+    config = (REPO / 'configs' / 'demo' /
+              'retinanet_do2-resnet18_fpn_demo-coco.py')
     root = tmp_path / 'coco'
     (root / 'images').mkdir(parents=True)
     ann = root / 'train.json'

@@ -128,9 +128,8 @@ class SafeCheckpointHook(Hook):
     - ``torch.load(weights_only=True)`` reads (plain data, see above);
     - are whole or absent: before training, the runner's ``CheckpointHook``
       writing to local disk uses :class:`AtomicLocalBackend`, and a plain
-      ``CheckpointHook`` becomes an
-      :class:`~ddarts_mm.engine.hooks.atomic_checkpoint_hook.AtomicCheckpointHook`,
-      which deletes outdated checkpoints only after the new one is
+      ``CheckpointHook`` becomes an :class:`AtomicCheckpointHook`, which
+      deletes outdated checkpoints only after the new one is
       complete (other backends and subclasses are left alone);
     - hold the states of the random generators the run draws from
       (:mod:`ddarts_mm.engine.rng_state`), put back on resume right where
