@@ -543,6 +543,38 @@ def test_train_refuses_an_empty_cifar_split(tmp_path, capsys):
     assert not work_dir.exists()
 
 
+def test_work_dir_that_cannot_be_created(tmp_path, capsys):
+    """A work dir under a file (as a read-only or full disk: OSError)."""
+    folder = demo_cifar(tmp_path / 'cifar')
+    blocker = tmp_path / 'file'
+    blocker.write_text('')
+    status, err = run_train([SEARCH_DEMO, '--work-dir', blocker / 'work',
+                             '--cfg-options', *cfg_data_root(folder.parent)],
+                            capsys)
+    assert status == 2, err
+    assert_one_line(err, 'NotADirectoryError', str(blocker))
+
+
+def test_a_failure_during_the_run_is_one_line_with_its_traceback_kept(
+        tmp_path, capsys, monkeypatch):
+    from mmengine.runner import Runner
+
+    def fail(self):
+        raise RuntimeError('boom at epoch 1')
+
+    monkeypatch.setattr(Runner, 'train', fail)
+    folder = demo_cifar(tmp_path / 'cifar')
+    status, err = run_train([SEARCH_DEMO, '--work-dir', tmp_path / 'work',
+                             '--cfg-options', *cfg_data_root(folder.parent)],
+                            capsys)
+    assert status == 2, err
+    line = assert_one_line(err, 'RuntimeError: boom at epoch 1',
+                           'traceback in')
+    kept = Path(line.rsplit('traceback in ', 1)[1].rstrip(')'))
+    assert kept.parent.parent == tmp_path / 'work'
+    assert 'Traceback' in kept.read_text() and 'boom' in kept.read_text()
+
+
 def test_real_train_script_refuses_a_cifar_payload(tmp_path):
     root, path, _ = broken_cifar(tmp_path, 'payload in data_batch_1')
     proc = subprocess.run(
