@@ -4,7 +4,7 @@ The logic lives in ``ddarts_mm/apis/study.py``.
 """
 import sys
 
-from ddarts_mm.apis.study import main
+from ddarts_mm.apis.study_cli import main
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -2,31 +2,40 @@
 
 Each run of the grid (:class:`StudyRun`: method, seed, ``w_ab``, ``w01``)
 is a search through the mmengine runner (the search config with the
-method's overrides), the genotype it parses, and a short retraining of the
-network built from that genotype (the training config); ``random`` skips
-the search and retrains a random genotype of the same space and layout.
-Every run writes ``<work_dir>/runs/<run_id>/result.json`` atomically, so a
-study that is stopped resumes where it was and a failed run is recorded and
-skipped over; :func:`run_study` then writes ``study.json``, ``study.md`` and
-the figures (:mod:`ddarts_mm.apis.study_report`).
+method's overrides), the genotype it parses and, unless the run is
+search-only (the sweeps of Fig. 2 and 3 need no retraining), retrainings
+of the network built from that genotype with every retrain seed; ``random``
+skips the search and retrains a random genotype of the same space and
+layout (one genotype per seed). Every run writes
+``<work_dir>/runs/<run_id>/result.json`` atomically, with the commit and
+package versions that produced it (:mod:`.study_records`), so a study
+that is stopped resumes where it was, a failed run is recorded and
+skipped over, and ``--verify N`` can re-run committed runs and compare;
+:func:`run_study` then writes ``study.json``, ``study.md`` and the figures
+(:mod:`ddarts_mm.apis.study_report`).
 """
 import json
-import os
 import time
 import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from ddarts_mm.search_space.genotype import atomic_write_text
 from ddarts_mm.search_space.sampling import random_genotype
 
+from .study_records import DEFAULT_THREADS, provenance
 from .study_report import PAPER_W01, PAPER_W_AB, write_study
 
 #: Methods of the grid. ``ddarts-exact-<normaliser>`` names one normaliser
 #: of Eq. 7 (:data:`ddarts_mm.models.search.losses.NORMALIZERS`);
 #: ``ddarts-exact`` uses the supernet's default.
-BASE_METHODS = ('random', 'darts', 'fairdarts', 'ddarts-reference',
-                'ddarts-exact')
+BASE_METHODS = ('random', 'darts', 'fairdarts', 'ddarts-lf',
+                'ddarts-reference', 'ddarts-exact')
+#: FairDARTS' zero-one loss weight (its code's ``--aux_loss_weight``).
+FAIRDARTS_W01 = 10.0
+#: The paper's Fig. 2 sweep of ``w_ab`` runs with ``L_01`` off.
+FIG2_W01 = 0.0
 
 
 class StudyError(ValueError):
@@ -35,19 +44,23 @@ class StudyError(ValueError):
 
 @dataclass(frozen=True)
 class StudyRun:
-    """One search-and-retrain of the grid.
+    """One search (and retraining) of the grid.
 
     Args:
         method (str): See :data:`BASE_METHODS` (and ``ddarts-exact-<n>``).
-        seed (int): Seed of the run (model init, data order, deactivation
-            draws, random genotype).
+        seed (int): Seed of the search (model init, data order,
+            deactivation draws) or of the random genotype.
         w_ab (float): Ablation-loss weight (Eq. 8).
-        w01 (float): Zero-one loss weight (Eq. 4).
+        w01 (float): Zero-one loss weight (Eq. 4); ``fairdarts`` always
+            uses FairDARTS' own (:data:`FAIRDARTS_W01`).
+        retrain (bool): Whether the parsed genotype is retrained (False:
+            a search-only run of a sweep).
     """
     method: str
     seed: int
     w_ab: float = PAPER_W_AB
     w01: float = PAPER_W01
+    retrain: bool = True
 
     @property
     def run_id(self) -> str:
@@ -55,27 +68,44 @@ class StudyRun:
                 f'seed{self.seed}')
 
 
+def known_methods() -> List[str]:
+    from ddarts_mm.models.search.losses import NORMALIZERS
+    return list(BASE_METHODS) + [f'ddarts-exact-{n}' for n in NORMALIZERS]
+
+
 def check_method(method: str) -> str:
     """``method`` if it names a method of the grid, else a StudyError."""
-    from ddarts_mm.models.search.losses import NORMALIZERS
-    known = list(BASE_METHODS) + [f'ddarts-exact-{n}' for n in NORMALIZERS]
-    if method not in known:
+    if method not in known_methods():
         raise StudyError(f'--methods: unknown method {method!r}; expected '
-                         f'one of {known}')
+                         f'one of {known_methods()}')
     return method
 
 
 def method_overrides(run: StudyRun) -> dict:
-    """The search config's ``model`` overrides for ``run``'s method."""
+    """The search config's ``model`` overrides for ``run``'s method.
+
+    ``darts``: softmax over DARTS' 8 ops (with ``none``), one alpha set for
+    the normal and one for the reduction cells, no ``L_01``. ``fairdarts``
+    (FairDARTS' paper and code): sigmoid over the 7 ops of S, the same two
+    shared alpha sets, ``L_CE + 10 L_01`` with ``L_01`` one mean over both
+    sets. ``ddarts-lf``: D-DARTS' per-cell alphas trained with ``L_F``
+    alone (``w_ab = 0``; the paper's DD-2/5/6 rows). ``ddarts-reference``:
+    ``L_AB`` as the authors' code (logged, not differentiated).
+    ``ddarts-exact[-<normaliser>]``: the exact gradient of Eq. 8.
+    """
     method = run.method
+    per_cell = dict(mixing='sigmoid', search_space='S', share_alphas=None,
+                    zero_one_scope='set')
     if method == 'darts':
-        # DARTS as published: softmax over its 8 ops (with `none`), one
-        # alpha for the normal and one for the reduction cells, no L_01
         return dict(mixing='softmax', search_space='DARTS',
                     share_alphas='cell_type', zero_one_weight=0.0,
-                    ablation=dict(mode='none'))
-    model: dict = dict(zero_one_weight=float(run.w01))
+                    zero_one_scope='set', ablation=dict(mode='none'))
     if method == 'fairdarts':
+        return dict(per_cell, share_alphas='cell_type', zero_one_scope='all',
+                    zero_one_weight=FAIRDARTS_W01,
+                    ablation=dict(mode='none'))
+    model: dict = dict(per_cell, zero_one_weight=float(run.w01))
+    if method == 'ddarts-lf':
         model['ablation'] = dict(mode='none')
     elif method == 'ddarts-reference':
         model['ablation'] = dict(mode='reference', weight=float(run.w_ab))
@@ -93,32 +123,39 @@ def study_grid(methods: Sequence[str], seeds: Sequence[int],
                w_ab_values: Sequence[float] = (),
                w01_values: Sequence[float] = (),
                sweep_seeds: Optional[Sequence[int]] = None,
-               sweep_method: str = 'ddarts-exact') -> List[StudyRun]:
-    """Every run: methods x seeds, then the ``w_ab`` and ``w01`` sweeps.
+               sweep_method: str = 'ddarts-exact',
+               random_seeds: Optional[Sequence[int]] = None,
+               w_ab_sweep_w01: float = FIG2_W01) -> List[StudyRun]:
+    """Every run: methods x seeds, then the search-only sweeps.
 
-    The sweeps vary one weight of ``sweep_method`` at a time (the other at
-    the paper's value) over ``sweep_seeds`` (default: ``seeds``); values
-    equal to the paper's are the main grid's runs.
+    ``random`` uses ``random_seeds`` (default: ``seeds``). The ``w_ab``
+    sweep (Fig. 2) runs ``sweep_method`` at ``w01 = w_ab_sweep_w01`` (the
+    paper's 0), the ``w01`` sweep (Fig. 3) at the paper's ``w_ab``, both
+    over ``sweep_seeds`` (default: ``seeds``). A sweep point that is a run
+    of the main grid is that run (retrained), not a second one.
     """
     for method in list(methods) + [sweep_method]:
         check_method(method)
     sweep_seeds = list(seeds if sweep_seeds is None else sweep_seeds)
-    runs = [StudyRun(m, s) for m in methods for s in seeds]
-    runs += [StudyRun(sweep_method, s, w_ab=float(w)) for w in w_ab_values
-             for s in sweep_seeds]
-    runs += [StudyRun(sweep_method, s, w01=float(w)) for w in w01_values
-             for s in sweep_seeds]
-    unique = list(dict.fromkeys(runs))
-    return unique
+    random_seeds = list(seeds if random_seeds is None else random_seeds)
+    # seed-major: a study stopped half way has every method at its first
+    # seeds, not some methods at every seed
+    runs = [StudyRun(m, s) for s in dict.fromkeys(seeds + random_seeds)
+            for m in methods
+            if s in (random_seeds if m == 'random' else seeds)]
+    for s in sweep_seeds:
+        runs += [StudyRun(sweep_method, s, w_ab=float(w),
+                          w01=float(w_ab_sweep_w01), retrain=False)
+                 for w in w_ab_values]
+        runs += [StudyRun(sweep_method, s, w01=float(w), retrain=False)
+                 for w in w01_values]
+    unique: Dict[str, StudyRun] = {}
+    for run in runs:
+        unique.setdefault(run.run_id, run)
+    return list(unique.values())
 
 
 # ------------------------------------------------------------------ runs
-def _write_json(path: Path, data) -> None:
-    tmp = path.with_name(path.name + '.tmp')
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
-
-
 def _runner(cfg, work_dir: Path, name: str):
     """An mmengine Runner for ``cfg`` in ``work_dir``, named uniquely."""
     from mmengine.runner import Runner
@@ -127,17 +164,9 @@ def _runner(cfg, work_dir: Path, name: str):
     return Runner.from_cfg(cfg)
 
 
-def _val_top1(work_dir: Path) -> List[float]:
-    """``accuracy/top1`` of every validation of the run in ``work_dir``."""
+def _logged(work_dir: Path, key: str) -> List[float]:
     from ddarts_mm.visualization.scalars import logged_values
-    return logged_values(work_dir, 'accuracy/top1')
-
-
-def _min_global_loss(work_dir: Path) -> Optional[float]:
-    """Smallest logged full-supernet CE ``L`` on architecture batches."""
-    from ddarts_mm.visualization.scalars import logged_values
-    values = logged_values(work_dir, 'arch_ce')
-    return min(values) if values else None
+    return logged_values(work_dir, key)
 
 
 def load_study_config(path: str, options: Optional[dict]):
@@ -164,6 +193,10 @@ class StudySettings:
             two inputs per node, comparable across methods).
         search_options (dict, optional): ``--cfg-options`` of the search.
         train_options (dict, optional): ``--cfg-options`` of the training.
+        retrain_seeds (tuple[int]): Seeds of the retrainings of every
+            genotype. Defaults to (0, 1).
+        threads (int): torch threads of every run (results depend on it).
+            Defaults to 1.
     """
     search_config: str
     train_config: str
@@ -171,6 +204,15 @@ class StudySettings:
     parse_method: str = 'darts'
     search_options: Optional[dict] = None
     train_options: Optional[dict] = None
+    retrain_seeds: Tuple[int, ...] = (0, 1)
+    threads: int = DEFAULT_THREADS
+
+
+def _decision_curve(search_dir: Path) -> dict:
+    """The GenotypeHook's ``search_decision.json`` (empty without it)."""
+    from ddarts_mm.engine.hooks.genotype_hook import DECISION_FILE
+    path = search_dir / DECISION_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def _search(run: StudyRun, settings: StudySettings, run_dir: Path) -> dict:
@@ -184,19 +226,23 @@ def _search(run: StudyRun, settings: StudySettings, run_dir: Path) -> dict:
     runner = _runner(cfg, search_dir, run.run_id)
     runner.train()
     model = getattr(runner.model, 'module', runner.model)
-    dominant = count_dominant_ops(model.alpha_list(),
-                                  mixing=getattr(model, 'mixing', 'sigmoid'))
+    dominant = count_dominant_ops(model.alpha_list(), mixing=model.mixing)
     genotype = search_dir / f'genotype_final_{settings.parse_method}.json'
     if not genotype.is_file():
         raise StudyError(f'{genotype}: the search parsed no genotype (is '
                          "GenotypeHook configured with method "
                          f'{settings.parse_method!r}?)')
-    return dict(search_val_top1=_val_top1(search_dir),
-                min_global_loss=_min_global_loss(search_dir),
+    decision = _decision_curve(search_dir)
+    arch_ce = _logged(search_dir, 'arch_ce')
+    return dict(search_val_top1=_logged(search_dir, 'accuracy/top1'),
+                min_global_loss=min(arch_ce) if arch_ce else None,
                 dominant_pct=dominant['both_pct'],
                 dominant_high_pct=dominant['high_pct'],
                 dominant_low_pct=dominant['low_pct'],
+                decision_curve=decision.get('curve', []),
+                stopped_after_epoch=decision.get('stopped_after_epoch'),
                 genotype=str(genotype),
+                genotype_dict=json.loads(genotype.read_text()),
                 layout=dict(num_layers=model.num_layers, steps=model.steps,
                             reductions=list(model.reductions)))
 
@@ -209,37 +255,52 @@ def search_layout(settings: StudySettings) -> dict:
                 reductions=sorted({layers // 3, 2 * layers // 3}))
 
 
-def _retrain(genotype: str, run: StudyRun, settings: StudySettings,
-             run_dir: Path) -> dict:
+def _retrain(genotype: str, run: StudyRun, seed: int,
+             settings: StudySettings, run_dir: Path) -> dict:
     cfg = load_study_config(settings.train_config, settings.train_options)
     cfg.merge_from_dict(dict(model=dict(backbone=dict(genotype=genotype)),
-                             randomness=dict(seed=run.seed)))
-    train_dir = run_dir / 'retrain'
-    runner = _runner(cfg, train_dir, run.run_id + '_retrain')
+                             randomness=dict(seed=seed)))
+    train_dir = run_dir / f'retrain_seed{seed}'
+    runner = _runner(cfg, train_dir, f'{run.run_id}_retrain{seed}')
     runner.train()
-    top1 = _val_top1(train_dir)
+    top1 = _logged(train_dir, 'accuracy/top1')
     if not top1:
         raise StudyError(f'{train_dir}: the retraining logged no '
                          'accuracy/top1 (does train_cfg validate?)')
-    return dict(retrain_top1=top1[-1], retrain_curve=top1)
+    return dict(seed=seed, top1=top1[-1], curve=top1)
 
 
-def execute_run(run: StudyRun, settings: StudySettings) -> dict:
+def execute_run(run: StudyRun, settings: StudySettings,
+                run_dir: Optional[Path] = None) -> dict:
     """Search (unless random) and retrain; the run's result record."""
-    run_dir = Path(settings.work_dir) / 'runs' / run.run_id
+    import torch
+    run_dir = run_dir or Path(settings.work_dir) / 'runs' / run.run_id
     run_dir.mkdir(parents=True, exist_ok=True)
-    start = time.time()
-    record: dict = asdict(run)
-    if run.method == 'random':
-        layout = search_layout(settings)
-        path = random_genotype(seed=run.seed, **layout).save(
-            run_dir / 'genotype_random.json')
-        record.update(search_val_top1=[], min_global_loss=None,
-                      dominant_pct=None, genotype=str(path), layout=layout)
-    else:
-        record.update(_search(run, settings, run_dir))
-    record.update(_retrain(record['genotype'], run, settings, run_dir))
-    record['seconds'] = round(time.time() - start, 1)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(settings.threads)
+    try:
+        start = time.time()
+        record: dict = asdict(run)
+        if run.method == 'random':
+            layout = search_layout(settings)
+            path = random_genotype(seed=run.seed, **layout).save(
+                run_dir / 'genotype_random.json')
+            record.update(search_val_top1=[], min_global_loss=None,
+                          dominant_pct=None, genotype=str(path),
+                          genotype_dict=json.loads(path.read_text()),
+                          layout=layout)
+        else:
+            record.update(_search(run, settings, run_dir))
+        if run.retrain:
+            retrains = [_retrain(record['genotype'], run, seed, settings,
+                                 run_dir) for seed in settings.retrain_seeds]
+            record['retrains'] = retrains
+            record['retrain_top1'] = (sum(r['top1'] for r in retrains) /
+                                      len(retrains))
+        record['seconds'] = round(time.time() - start, 1)
+        record['provenance'] = provenance(settings)
+    finally:
+        torch.set_num_threads(threads)
     return record
 
 
@@ -248,9 +309,31 @@ def _format_eta(seconds: float) -> str:
     return f'{minutes}m{secs:02d}s'
 
 
+def _status(record: dict) -> str:
+    if 'error' in record:
+        return f"FAILED ({record['error']})"
+    parts = []
+    if record.get('dominant_pct') is not None:
+        parts.append(f"{record['dominant_pct']:.0f}% decided")
+    if 'retrain_top1' in record:
+        parts.append(f"top-1 {record['retrain_top1']:.1f}%")
+    return ', '.join(parts) or 'searched'
+
+
 def run_study(runs: Sequence[StudyRun], settings: StudySettings,
-              log: Callable[[str], None] = print) -> List[dict]:
+              log: Callable[[str], None] = print,
+              shard: Tuple[int, int] = (0, 1),
+              reuse: Sequence[dict] = ()) -> List[dict]:
     """Run (or reuse) every run, then write the results.
+
+    Args:
+        shard (tuple[int, int]): ``(k, n)``: run only the runs whose index
+            is ``k`` modulo ``n`` (n processes share one work dir); the
+            others are reused when done and skipped when not. The results
+            are written when every run of the grid has a record.
+        reuse (Sequence[dict]): Records of an earlier study (e.g. the
+            committed ``docs/study.json``): a run with a finished record
+            there is not run again.
 
     Returns:
         list[dict]: One record per run (failed runs carry ``error``).
@@ -258,8 +341,20 @@ def run_study(runs: Sequence[StudyRun], settings: StudySettings,
     work_dir = Path(settings.work_dir)
     (work_dir / 'runs').mkdir(parents=True, exist_ok=True)
     records, start, timed = [], time.time(), []
+    mine = [i for i in range(len(runs)) if i % shard[1] == shard[0]]
+    known = {StudyRun(r['method'], r['seed'], r['w_ab'], r['w01'],
+                      r.get('retrain', True)).run_id: r
+             for r in reuse if 'error' not in r}
     for index, run in enumerate(runs, 1):
         result_path = work_dir / 'runs' / run.run_id / 'result.json'
+        if run.run_id in known and not result_path.is_file():
+            result_path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(result_path,
+                              json.dumps(known[run.run_id], indent=1))
+        if index - 1 not in mine:
+            if result_path.is_file():
+                records.append(json.loads(result_path.read_text()))
+            continue
         if result_path.is_file():
             records.append(json.loads(result_path.read_text()))
             log(f'[study {index}/{len(runs)}] {run.run_id}: done before, '
@@ -268,7 +363,7 @@ def run_study(runs: Sequence[StudyRun], settings: StudySettings,
         run_start = time.time()
         try:
             record = execute_run(run, settings)
-            _write_json(result_path, record)
+            atomic_write_text(result_path, json.dumps(record, indent=1))
             timed.append(time.time() - run_start)
         except Exception as err:  # noqa: B902  (one run must not stop all)
             record = dict(asdict(run), error=f'{type(err).__name__}: {err}')
@@ -277,131 +372,15 @@ def run_study(runs: Sequence[StudyRun], settings: StudySettings,
             (work_dir / 'runs' / run.run_id / 'error.txt').write_text(
                 traceback.format_exc())
         records.append(record)
-        left = len(runs) - index
+        left = sum(i >= index for i in mine)
         mean = sum(timed) / len(timed) if timed else 0.0
-        status = (f"top-1 {record['retrain_top1']:.1f}%"
-                  if 'retrain_top1' in record else
-                  f"FAILED ({record['error']})")
-        log(f'[study {index}/{len(runs)}] {run.run_id}: {status}, '
+        log(f'[study {index}/{len(runs)}] {run.run_id}: {_status(record)}, '
             f'{time.time() - run_start:.0f} s; elapsed '
             f'{_format_eta(time.time() - start)}, ETA '
             f'{_format_eta(mean * left)}')
-    write_study(records, work_dir)
+    if len(records) == len(runs):
+        write_study(records, work_dir)
+    else:
+        log(f'[study] {len(runs) - len(records)} runs of other shards not '
+            'done yet: study.md is written when every run has a record')
     return records
-
-
-# ------------------------------------------------------------------- CLI
-#: Base configs of the committed small-scale study (docs/study.md).
-SEARCH_CONFIG = 'configs/study/search_ddarts_digits16.py'
-TRAIN_CONFIG = 'configs/study/retrain_digits16.py'
-DEFAULT_DATA_ROOT = 'data/demo/cifar_digits'
-#: ``--quick``: 2 methods x 2 seeds, a tiny supernet and a few images.
-QUICK_SEARCH = {
-    'model.num_cells': 3, 'model.init_channels': 4, 'model.steps': 1,
-    'train_cfg.max_epochs': 2, 'train_cfg.warmup_epochs': 1,
-    'train_dataloader.dataset.dataset.indices': 32,
-    'arch_dataloader.dataset.dataset.indices': 32,
-    'train_dataloader.batch_size': 8, 'arch_dataloader.batch_size': 8,
-    'val_dataloader.dataset.indices': 16,
-}
-QUICK_TRAIN = {
-    'model.backbone.init_channels': 4, 'train_cfg.max_epochs': 1,
-    'train_dataloader.dataset.indices': 32, 'train_dataloader.batch_size': 8,
-    'val_dataloader.dataset.indices': 16,
-}
-
-
-def study_parser():
-    import argparse
-
-    from mmengine.config import DictAction
-    parser = argparse.ArgumentParser(
-        description='A seeded grid of D-DARTS / FairDARTS / DARTS / random '
-        'searches, each retrained; writes study.json, study.md and figures.')
-    parser.add_argument('--search-config', default=SEARCH_CONFIG)
-    parser.add_argument('--train-config', default=TRAIN_CONFIG)
-    parser.add_argument('--work-dir', default='work_dirs/study')
-    parser.add_argument('--methods', nargs='+', default=[
-        'random', 'darts', 'fairdarts', 'ddarts-reference', 'ddarts-exact',
-        'ddarts-exact-mean', 'ddarts-exact-running'])
-    parser.add_argument('--seeds', nargs='+', type=int,
-                        default=[0, 1, 2, 3, 4])
-    parser.add_argument('--w-ab', nargs='*', type=float, default=[],
-                        help='w_ab values of the Fig. 2 sweep')
-    parser.add_argument('--w01', nargs='*', type=float, default=[],
-                        help='w01 values of the Fig. 3 sweep')
-    parser.add_argument('--sweep-seeds', nargs='+', type=int, default=None)
-    parser.add_argument('--data-root', default=None,
-                        help='CIFAR-format data (default: the digits set, '
-                        f'written to {DEFAULT_DATA_ROOT} when missing)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='overrides of the search config')
-    parser.add_argument('--train-cfg-options', nargs='+', action=DictAction,
-                        help='overrides of the retraining config')
-    parser.add_argument('--quick', action='store_true',
-                        help='2 methods x 2 seeds on a tiny supernet (tests)')
-    return parser
-
-
-def _data_root_options(cfg_path: str, root: str) -> dict:
-    """``--cfg-options`` moving every dataset ``data_root`` to ``root``."""
-    from ddarts_mm.apis.run import read_config
-    cfg = read_config(cfg_path)
-    options = {}
-
-    def walk(node, prefix: str) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == 'data_root' and isinstance(value, str):
-                    options[prefix + key] = root
-                else:
-                    walk(value, f'{prefix}{key}.')
-
-    for loader in ('train_dataloader', 'arch_dataloader', 'val_dataloader',
-                   'test_dataloader'):
-        if cfg.get(loader) is not None:
-            walk(cfg[loader].to_dict(), f'{loader}.')
-    return options
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """``tools/study.py``: exit 0, or 2 with one line on bad input."""
-    import sys
-    args = study_parser().parse_args(argv)
-    try:
-        methods = [check_method(m) for m in args.methods]
-        seeds = list(args.seeds)
-        search_options = dict(args.cfg_options or {})
-        train_options = dict(args.train_cfg_options or {})
-        if args.quick:
-            methods, seeds = methods[:2] if len(methods) >= 2 else methods, \
-                seeds[:2]
-            search_options = {**QUICK_SEARCH, **search_options}
-            train_options = {**QUICK_TRAIN, **train_options}
-        root = args.data_root
-        if root is None:
-            from ddarts_mm.datasets import make_cifar_digits
-            root = make_cifar_digits(DEFAULT_DATA_ROOT).root
-        elif not Path(root).is_dir():
-            raise StudyError(f'--data-root: {root} is not a folder')
-        search_options = {**_data_root_options(args.search_config, root),
-                          **search_options}
-        train_options = {**_data_root_options(args.train_config, root),
-                         **train_options}
-        runs = study_grid(methods, seeds, args.w_ab, args.w01,
-                          args.sweep_seeds)
-        settings = StudySettings(args.search_config, args.train_config,
-                                 args.work_dir, 'darts', search_options,
-                                 train_options)
-        # the configs and options are checked before the first run
-        load_study_config(settings.search_config, search_options)
-        load_study_config(settings.train_config, train_options)
-    except (StudyError, FileNotFoundError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    print(f'[study] {len(runs)} runs into {args.work_dir}', flush=True)
-    records = run_study(runs, settings,
-                        log=lambda line: print(line, flush=True))
-    failed = sum('error' in r for r in records)
-    print(f'[study] done: {args.work_dir}/study.md ({failed} failed)')
-    return 0

@@ -119,7 +119,9 @@ def _random_comparison(report, ctx: DemoContext, train: dict) -> None:
         'random genotypes of the same space (two inputs per node, ops drawn '
         'uniformly, same layers and reductions), grown and trained with the '
         f'same config: random mean {statistics.mean(values):.2f}% +- '
-        f'{spread:.2f} (n={len(values)}) vs searched {train["top1"]:.2f}%. '
+        f'{spread:.2f} (n={len(values)}) vs searched {train["top1"]:.2f}%: '
+        f'**percentile {train.get("percentile", float("nan")):.0f} among '
+        f'the random genotypes** (0: below all, 100: above all). '
         'One searched run against a few random ones is not a test of the '
         'method; `tools/study.py` (docs/study.md) repeats both over seeds.')
     report.table(('genotype', 'file', 'top-1 (%)'), rows)
@@ -146,6 +148,45 @@ def _search_curve(report, search: dict, figure_dir) -> None:
     report.table(('epoch', 'val top-1 (%)'),
                  [(e, f'{v:.2f}') for e, v in zip(epochs, curve)])
     report.image(path, 'supernet validation top-1 per search epoch')
+
+
+def _decision_curve(report, search: dict, figure_dir) -> None:
+    """Decided share and genotype changes after every search epoch."""
+    from ddarts_mm.visualization.figures import new_figure, save_figure
+    decision = search.get('decision') or {}
+    curve = decision.get('curve') or []
+    if not curve:
+        return
+    epochs = [point['epoch'] for point in curve]
+    figure = new_figure(4.5, 3.0)
+    axes = figure.add_subplot(1, 1, 1)
+    axes.plot(epochs, [p['decided_pct'] for p in curve], marker='o',
+              label='decided op weights (%)')
+    changes = [(p['epoch'], p['changes']) for p in curve
+               if p['changes'] is not None]
+    twin = axes.twinx()
+    twin.bar([e for e, _ in changes], [c for _, c in changes], alpha=0.3,
+             color='tab:orange', label='edges changed')
+    axes.set_xlabel('epoch')
+    axes.set_ylabel('decided (%)')
+    twin.set_ylabel('edges changed')
+    axes.set_ylim(0, 100)
+    axes.grid(alpha=0.3)
+    path = save_figure(figure, figure_dir / 'decision_curve')[0]
+    stopped = decision.get('stopped_after_epoch')
+    report.text(
+        'Did the architecture decide? After each search epoch: the share of '
+        f"op weights above {decision.get('dominant_high', 0.9)} or below "
+        f"{decision.get('dominant_low', 0.1)} (decided) and the number of "
+        f"edges of the `{decision.get('summary_method')}` genotype that "
+        f"changed. **{curve[-1]['decided_pct']:.1f}% decided at the end**"
+        + (f'; the stopping rule ended the search after epoch {stopped}.'
+           if stopped else '.'))
+    report.table(('epoch', 'decided (%)', 'edges changed'),
+                 [(p['epoch'], f"{p['decided_pct']:.1f}",
+                   '-' if p['changes'] is None else p['changes'])
+                  for p in curve])
+    report.image(path, 'decision curve of the search')
 
 
 def _summary(report, results: dict) -> None:
@@ -209,6 +250,7 @@ def _search_section(report, ctx: DemoContext, search: dict, searched,
                      f'`{ctx.shown(path)}`'))
     report.table(('parsing', 'operations per cell', 'file'), rows)
     _search_curve(report, search, ctx.stage_dir('report'))
+    _decision_curve(report, search, ctx.stage_dir('report'))
     plot = figures.genotype
     if plot is not None:
         report.image(plot.network[0], 'the searched network, layer by layer')

@@ -62,7 +62,6 @@ QUICK = DemoScale(
     search=dict(
         model=dict(num_cells=5, init_channels=4, steps=2),
         train_cfg=dict(max_epochs=2, warmup_epochs=1),
-        param_scheduler=dict(arch=dict(begin=1)),
         default_hooks=dict(logger=dict(interval=1)),
         log_processor=dict(window_size=1)),
     train=dict(
@@ -183,8 +182,29 @@ def run_search(ctx: DemoContext) -> dict:
                         '(does its train_cfg validate every epoch?)')
     ctx.log('[demo] supernet val top-1 per search epoch: ' +
             ', '.join(f'{v:.1f}' for v in val_top1) + ' (chance 10.0)')
+    decision = read_decision(stage_dir)
+    ctx.log('[demo] decision curve (decided op weights %, edges changed) '
+            'per search epoch: ' + ', '.join(
+                f"{p['decided_pct']:.0f}%/"
+                f"{'-' if p['changes'] is None else p['changes']}"
+                for p in decision.get('curve', [])) +
+            (f"; stopped after epoch {decision['stopped_after_epoch']} "
+             '(stable genotype)' if decision.get('stopped_after_epoch')
+             else ''))
     return dict(config=str(config), genotypes=genotypes,
-                val_top1=val_top1, commands=[command])
+                val_top1=val_top1, decision=decision, commands=[command])
+
+
+def read_decision(search_dir: Path) -> dict:
+    """The search's decision curve (GenotypeHook's search_decision.json)."""
+    import json
+
+    from ddarts_mm.engine.hooks.genotype_hook import DECISION_FILE
+    path = Path(search_dir) / DECISION_FILE
+    if not path.is_file():
+        raise DemoError(f'the search wrote no {path} (is GenotypeHook '
+                        'configured?)')
+    return json.loads(path.read_text())
 
 
 # ------------------------------------------------------------------- train
@@ -245,9 +265,16 @@ def run_train(ctx: DemoContext) -> dict:
         randoms.append(run)
         ctx.log(f'[demo] top-1 of random genotype {index} (seed {seed}), '
                 f'grown and trained identically: {run["top1"]:.2f}%')
+    from ddarts_mm.apis.study_stats import percentile_among
+    percentile = percentile_among(result['top1'],
+                                  [run['top1'] for run in randoms])
+    if randoms:
+        ctx.log(f'[demo] the searched genotype ranks at percentile '
+                f'{percentile:.0f} among the {len(randoms)} random ones')
     return dict(config=result['config'], searched_genotype=searched_path,
                 grown_genotype=str(grown_path), layers=ctx.layers,
                 top1=result['top1'], random=randoms,
+                percentile=None if not randoms else percentile,
                 commands=[result['command']] +
                 [run['command'] for run in randoms])
 

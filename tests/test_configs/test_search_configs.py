@@ -72,8 +72,14 @@ def test_recipe(path):
     hooks = [hook.type for hook in cfg.custom_hooks]
     assert {'SafeCheckpointHook', 'AblationLossHook', 'GenotypeHook'} <= \
         set(hooks)
-    assert cfg.model.ablation.mode == ('none' if 'fairdarts' in name else
-                                       'exact')
+    assert cfg.model.ablation.mode == ('none' if 'fairdarts' in name or
+                                       'ddarts-lf' in name else 'exact')
+    if 'fairdarts' in name:  # FairDARTS as published: shared alphas
+        assert cfg.model.share_alphas == 'cell_type'
+        assert cfg.model.zero_one_scope == 'all'
+        assert cfg.model.zero_one_weight == 10.0
+    else:
+        assert cfg.model.get('share_alphas') is None
     if path in DARTOPTI:
         assert cfg.model.search_space == 'S_o'
         assert cfg.model.init_channels == 32
@@ -82,7 +88,8 @@ def test_recipe(path):
         assert 'begin' not in cfg.param_scheduler.arch
     else:
         assert cfg.model.num_cells == 8 and cfg.model.init_channels == 16
-        assert cfg.model.zero_one_weight == 7.0
+        assert cfg.model.zero_one_weight == (10.0 if 'fairdarts' in name
+                                             else 7.0)
         assert cfg.model.ablation.weight == 0.5
 
 
@@ -104,6 +111,9 @@ def test_supernet_and_optimizers_build(path):
     if path in DARTOPTI:
         net = _name(path).split('_')[1]
         assert len(names) == ALPHA_SETS[net]
+    elif 'fairdarts' in path:  # one set per cell type, as FairDARTS
+        assert names == ['alpha_normal', 'alpha_reduce']
+        assert model.reductions == [2, 5]
     else:
         assert names == [f'alpha_{i}' for i in range(8)]
         assert model.reductions == [2, 5]

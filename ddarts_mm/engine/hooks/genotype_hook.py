@@ -1,5 +1,7 @@
 """Parse, save and log the searched genotype during a D-DARTS search."""
+import json
 import os.path as osp
+from collections import Counter
 from typing import Dict, List, Optional, Sequence
 
 from mmengine.dist import is_main_process
@@ -7,12 +9,31 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from ddarts_mm.registry import HOOKS
-from ddarts_mm.search_space.genotype import Genotype
+from ddarts_mm.search_space.genotype import Genotype, atomic_write_text
 from ddarts_mm.search_space.parse import (PARSE_METHODS, SearchLayout,
                                           count_dominant_ops, parse_genotype)
 
 #: Key of the supernet layout in a search checkpoint's ``meta``.
 LAYOUT_META_KEY = 'ddarts_search_layout'
+#: Key of the hook's decision tracking (curve, last genotype) in ``meta``.
+DECISION_META_KEY = 'ddarts_search_decision'
+#: File (in ``out_dir``) with the decision curve, rewritten every epoch.
+DECISION_FILE = 'search_decision.json'
+
+
+def genotype_changes(old: Optional[Genotype], new: Genotype) -> int:
+    """Edges of ``new`` that ``old`` does not have, gene by gene.
+
+    With the ``darts`` parsing (two edges per node) this is the number of
+    edges replaced between two parses; None as ``old`` counts every edge.
+    """
+    changed = 0
+    for index, gene in enumerate(new.genes):
+        before = (Counter(old.genes[index].edges)
+                  if old is not None and index < len(old.genes) else
+                  Counter())
+        changed += sum((Counter(gene.edges) - before).values())
+    return changed
 
 
 def describe_gene(genotype: Genotype, index: int) -> str:
@@ -37,7 +58,19 @@ class GenotypeHook(Hook):
     ``out_dir`` (atomically, from the main process). It logs one line per
     alpha set for ``summary_method`` and the share of dominant op weights
     (the paper's Fig. 3) as ``genotype/dominant_{high,low,both}_pct``
-    (visualizer) and ``train/genotype_dominant_{high,low,both}_pct`` (log). It also stores
+    (visualizer) and ``train/genotype_dominant_{high,low,both}_pct`` (log),
+    and, after every searching epoch, one console line with the *decided*
+    share (the dominant weights: what a searching user watches) and the
+    number of edges of the ``summary_method`` genotype that changed since
+    the previous epoch (``train/genotype_changes``, and
+    ``train/genotype_stable_epochs``: search epochs without a change).
+
+    **Stopping rule** (off unless ``stop_patience > 0``; in the spirit of
+    DARTS+'s early stopping): the search stops at the end of a searching
+    epoch once the parsed genotype has not changed for ``stop_patience``
+    search epochs and at least ``stop_decided`` of the op weights are
+    decided; it logs the epoch it stopped at (the final genotype and
+    checkpoint are written as after a full run). It also stores
     the supernet layout in every checkpoint's ``meta`` (plain data under
     ``'ddarts_search_layout'``) so ``tools/genotype.py derive`` can parse a
     checkpoint offline.
@@ -68,6 +101,12 @@ class GenotypeHook(Hook):
             Defaults to 5 (about 2% of the demo search's time).
         max_gene_figures (int): At most this many gene pictures after
             training (the first distinct genes). Defaults to 16.
+        stop_patience (int): Stop the search once the ``summary_method``
+            genotype has stayed the same for this many search epochs (and
+            ``stop_decided`` holds); 0 never stops. Defaults to 0.
+        stop_decided (float): Share of op weights (in [0, 1]) that must be
+            decided (above ``dominant_high`` or below ``dominant_low``)
+            for the rule to stop. Defaults to 0.8.
     """
 
     priority = 'LOW'
@@ -81,7 +120,9 @@ class GenotypeHook(Hook):
                  summary_method: Optional[str] = None,
                  out_dir: Optional[str] = None,
                  figure_interval: int = 5,
-                 max_gene_figures: int = 16) -> None:
+                 max_gene_figures: int = 16,
+                 stop_patience: int = 0,
+                 stop_decided: float = 0.8) -> None:
         methods = [methods] if isinstance(methods, str) else list(methods)
         unknown = [m for m in methods if m not in PARSE_METHODS]
         if not methods or unknown:
@@ -94,11 +135,22 @@ class GenotypeHook(Hook):
             raise ValueError(f'interval must be a positive integer, got '
                              f'{interval!r}')
         for key, value in (('figure_interval', figure_interval),
-                           ('max_gene_figures', max_gene_figures)):
+                           ('max_gene_figures', max_gene_figures),
+                           ('stop_patience', stop_patience)):
             if (isinstance(value, bool) or not isinstance(value, int)
                     or value < 0):
                 raise ValueError(f'{key} must be an integer >= 0, got '
                                  f'{value!r}')
+        for key, value in (('dominant_high', dominant_high),
+                           ('dominant_low', dominant_low),
+                           ('stop_decided', stop_decided)):
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or not 0.0 <= value <= 1.0):
+                raise ValueError(f'{key} must be a number in [0, 1], got '
+                                 f'{value!r}')
+        if dominant_low > dominant_high:
+            raise ValueError(f'dominant_low ({dominant_low}) must not exceed '
+                             f'dominant_high ({dominant_high})')
         if summary_method is not None and summary_method not in methods:
             raise ValueError(f'summary_method {summary_method!r} is not one '
                              f'of methods {methods}')
@@ -111,8 +163,16 @@ class GenotypeHook(Hook):
         self.out_dir = out_dir
         self.figure_interval = figure_interval
         self.max_gene_figures = max_gene_figures
+        self.stop_patience = stop_patience
+        self.stop_decided = float(stop_decided)
         self._drawn_step: Optional[int] = None
         self._genotypes: Dict[str, Genotype] = {}
+        #: The summary genotype of the last searching epoch, and the search
+        #: epochs since it last changed.
+        self._last_searched: Optional[Genotype] = None
+        self.stable_epochs = 0
+        #: (epoch, decided %, changed edges) of every searching epoch
+        self.decision_curve: List[Dict[str, float]] = []
 
     @staticmethod
     def _supernet(runner):
@@ -144,7 +204,6 @@ class GenotypeHook(Hook):
         names = self._supernet(runner).alpha_names()
         for index, name in enumerate(names):
             runner.logger.info(f'  {name}: {describe_gene(summary, index)}')
-        self._log_dominant(runner)
         self._genotypes = genotypes
         return paths
 
@@ -187,10 +246,12 @@ class GenotypeHook(Hook):
         self._drawn_step = step
         return list(images)
 
-    def _log_dominant(self, runner) -> None:
-        params = self._supernet(runner).arch_parameters()
-        counts = count_dominant_ops(list(params.values()), self.dominant_high,
-                                    self.dominant_low)
+    def _log_dominant(self, runner) -> Dict[str, float]:
+        model = self._supernet(runner)
+        counts = count_dominant_ops(list(model.arch_parameters().values()),
+                                    self.dominant_high, self.dominant_low,
+                                    mixing=getattr(model, 'mixing',
+                                                   'sigmoid'))
         scalars = {f'genotype/dominant_{key}': counts[key]
                    for key in ('high_pct', 'low_pct', 'both_pct')}
         for key, value in scalars.items():  # no '/' in log keys (mmdet)
@@ -201,23 +262,104 @@ class GenotypeHook(Hook):
             f'dominant op weights: {counts["high_pct"]:.1f}% > '
             f'{self.dominant_high}, {counts["low_pct"]:.1f}% < '
             f'{self.dominant_low} (of {counts["total"]})')
+        return counts
+
+    @staticmethod
+    def _searching(runner) -> bool:
+        """Whether the epoch that just ended updated the alphas."""
+        searching = getattr(runner.train_loop, 'searching', None)
+        return True if searching is None else bool(searching(runner.epoch))
+
+    def track_decision(self, runner) -> None:
+        """Log the decided share and the genotype changes of a searching
+        epoch; ask the loop to stop when the stopping rule holds."""
+        counts = self._log_dominant(runner)
+        if not self._searching(runner):
+            return
+        genotype = self._genotypes.get(self.summary_method)
+        if genotype is None:
+            genotype = self.parse(runner)[self.summary_method]
+        changes = genotype_changes(self._last_searched, genotype)
+        first = self._last_searched is None
+        self.stable_epochs = 0 if (first or changes) else self.stable_epochs + 1
+        self._last_searched = genotype
+        decided = counts['both_pct']
+        self.decision_curve.append(dict(epoch=runner.epoch + 1,
+                                        decided_pct=decided,
+                                        changes=None if first else changes))
+        for key, value in (('genotype_changes', -1 if first else changes),
+                           ('genotype_stable_epochs', self.stable_epochs)):
+            runner.message_hub.update_scalar(f'train/{key}', value)
+        self._write_decision(runner)
+        runner.logger.info(
+            f'search decision, epoch {runner.epoch + 1}: {decided:.1f}% of '
+            f'op weights decided; {self.summary_method} genotype '
+            + ('parsed first' if first else f'{changes} edge(s) changed')
+            + f', unchanged for {self.stable_epochs} search epoch(s)')
+        if (self.stop_patience and self.stable_epochs >= self.stop_patience
+                and decided >= 100.0 * self.stop_decided):
+            runner.train_loop.stop_training = True
+            self._write_decision(runner, stopped=True)
+            runner.logger.info(
+                f'search stopped after epoch {runner.epoch + 1}: the '
+                f'{self.summary_method} genotype has not changed for '
+                f'{self.stable_epochs} search epochs and {decided:.1f}% of '
+                f'the op weights are decided (stop_patience='
+                f'{self.stop_patience}, stop_decided={self.stop_decided:g})')
 
     def after_train_epoch(self, runner) -> None:
         last = self.is_last_train_epoch(runner)
         saved = last or self.every_n_epochs(runner, self.interval)
         if saved:
             self.save(runner, f'epoch_{runner.epoch + 1}')
+        elif self._searching(runner):
+            self._genotypes = self.parse(runner)
+        self.track_decision(runner)
         if self.figure_interval and (
                 last or self.every_n_epochs(runner, self.figure_interval)):
-            if not saved:
+            if not self._genotypes:
                 self._genotypes = self.parse(runner)
             self.draw(runner, runner.epoch + 1)
 
     def after_train(self, runner) -> None:
         self.save(runner, 'final')
+        self._log_dominant(runner)
         if self.figure_interval:
             self.draw(runner, runner.epoch, genes=self.max_gene_figures > 0)
 
+    def _write_decision(self, runner, stopped: bool = False) -> None:
+        """``search_decision.json``: the decision curve so far."""
+        if not is_main_process():
+            return
+        out_dir = self.out_dir or runner.work_dir
+        atomic_write_text(
+            osp.join(out_dir, DECISION_FILE),
+            json.dumps(dict(summary_method=self.summary_method,
+                            dominant_high=self.dominant_high,
+                            dominant_low=self.dominant_low,
+                            stopped_after_epoch=(runner.epoch + 1
+                                                 if stopped else None),
+                            curve=self.decision_curve), indent=1))
+
+    def decision_state(self) -> dict:
+        """What a resumed run needs to go on counting (plain data)."""
+        last = self._last_searched
+        return dict(stable_epochs=self.stable_epochs,
+                    last=None if last is None else last.to_dict(),
+                    curve=list(self.decision_curve))
+
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         layout = SearchLayout.from_supernet(self._supernet(runner))
-        checkpoint.setdefault('meta', {})[LAYOUT_META_KEY] = layout.to_dict()
+        meta = checkpoint.setdefault('meta', {})
+        meta[LAYOUT_META_KEY] = layout.to_dict()
+        meta[DECISION_META_KEY] = self.decision_state()
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        state = checkpoint.get('meta', {}).get(DECISION_META_KEY)
+        if not isinstance(state, dict):
+            return
+        last = state.get('last')
+        self._last_searched = (None if last is None else Genotype.from_dict(
+            last, f'checkpoint meta {DECISION_META_KEY}.last'))
+        self.stable_epochs = int(state.get('stable_epochs', 0))
+        self.decision_curve = list(state.get('curve', []))

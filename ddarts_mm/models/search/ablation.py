@@ -232,15 +232,18 @@ def arch_gradients(model: nn.Module,
                         coeffs.b[i] * grad_sum[i] for i in range(num_sets)]
         update_running_abs_mean(options, marginal.mean())
     with torch.enable_grad():
-        zero_one = torch.stack([zero_one_loss(alpha) for alpha in alphas])
+        shares = getattr(model, 'zero_one_shares', lambda: [1.0] * num_sets)()
+        zero_one = torch.stack([zero_one_loss(alpha) * share
+                                for alpha, share in zip(alphas, shares)])
         surrogate = zero_one_weight * zero_one.sum() + sum(
             (mixing(alpha) * grad.detach()).sum()
             for alpha, grad in zip(alphas, combined))
         alpha_grads = torch.autograd.grad(surrogate, alphas)
     zero_one = zero_one.detach()
     total = torch.stack([
-        total_loss(fair_darts_loss(full_loss, alpha.detach(), zero_one_weight),
+        total_loss(fair_darts_loss(full_loss, alpha.detach(),
+                                   zero_one_weight * share),
                    l_ab[i], ablation_weight)
-        for i, alpha in enumerate(alphas)])
+        for i, (alpha, share) in enumerate(zip(alphas, shares))])
     return ArchGradients(list(alpha_grads), full_loss, zero_one, total,
                          ablation)

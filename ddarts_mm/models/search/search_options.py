@@ -28,6 +28,11 @@ NONFINITE_POLICIES = ('raise', 'skip')
 #: Alpha sharing: None (one set per cell, or per DARTOpti gene) or
 #: 'cell_type' (DARTS: one set for the normal cells, one for the reductions).
 SHARINGS = (None, 'cell_type')
+#: What the zero-one loss of an alpha set averages over: 'set' (D-DARTS,
+#: Eq. 3 per cell: the mean over the set's own weights) or 'all' (FairDARTS'
+#: code: one mean over the weights of every set, so the gradient on each
+#: weight is the same whatever the number of sets).
+ZERO_ONE_SCOPES = ('set', 'all')
 
 
 def check_choice(field: str, value: Any, choices: Sequence) -> None:
@@ -72,9 +77,12 @@ def alpha_init_options(overrides: Optional[dict]) -> dict:
 
 
 def check_supernet_choices(mixing: str, share_alphas: Optional[str],
-                           arch_amp: Any, has_genotype: bool) -> None:
-    """Check ``mixing``, ``share_alphas`` and ``arch_amp`` of a supernet."""
+                           arch_amp: Any, has_genotype: bool,
+                           zero_one_scope: str = 'set') -> None:
+    """Check ``mixing``, ``share_alphas``, ``arch_amp`` and
+    ``zero_one_scope`` of a supernet."""
     check_choice('mixing', mixing, MIXINGS)
+    check_choice('zero_one_scope', zero_one_scope, ZERO_ONE_SCOPES)
     check_choice('share_alphas', share_alphas, SHARINGS)
     check_choice('arch_amp', arch_amp, AMP_MODES)
     if share_alphas is not None and has_genotype:

@@ -56,6 +56,10 @@ class DDartsSupernet(BaseModel):
         alpha_init (dict, optional): Overrides of
             :data:`~.search_options.ALPHA_INIT_DEFAULTS`. Defaults to None.
         zero_one_weight (float): ``w01`` (Eq. 4). Defaults to 7.0.
+        zero_one_scope (str): 'set' (Eq. 3 per alpha set: the mean over
+            the set's weights, D-DARTS) or 'all' (FairDARTS' code: one
+            mean over the weights of every set, each set's ``L_01^i``
+            being its share of it). Defaults to 'set'.
         mixing (str): 'sigmoid' (Eq. 2) or 'softmax' (DARTS, Eq. 1, with
             ``search_space='DARTS'`` for its ``none`` op). Defaults to
             'sigmoid'.
@@ -119,6 +123,7 @@ class DDartsSupernet(BaseModel):
                  genotype: Optional[GenotypeLike] = None,
                  alpha_init: Optional[dict] = None,
                  zero_one_weight: float = 7.0,
+                 zero_one_scope: str = 'set',
                  ablation: Optional[dict] = None,
                  mixing: str = 'sigmoid',
                  share_alphas: Optional[str] = None,
@@ -128,12 +133,13 @@ class DDartsSupernet(BaseModel):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         check_supernet_choices(mixing, share_alphas, arch_amp,
-                               genotype is not None)
+                               genotype is not None, zero_one_scope)
         self.op_names = search_space_ops(search_space)
         alpha_init = alpha_init_options(alpha_init)
         self.ablation_cfg = ablation_options(ablation)
         self.arch_amp = arch_amp
         self.zero_one_weight = float(zero_one_weight)
+        self.zero_one_scope = zero_one_scope
         if genotype is not None:
             genotype = get_genotype(genotype)
             check_genotype(genotype, self.op_names, search_space)
@@ -221,6 +227,15 @@ class DDartsSupernet(BaseModel):
     def arch_parameters(self) -> Dict[str, nn.Parameter]:
         """Alpha set name -> parameter ``(num_edges, num_ops)``."""
         return dict(self.alphas.items())
+
+    def zero_one_shares(self) -> List[float]:
+        """Per alpha set, the factor of its ``L_01^i`` (Eq. 3): 1 with
+        ``zero_one_scope='set'``; its share of all op weights with 'all'."""
+        alphas = self.alpha_list()
+        if self.zero_one_scope == 'set':
+            return [1.0] * len(alphas)
+        total = sum(alpha.numel() for alpha in alphas)
+        return [alpha.numel() / total for alpha in alphas]
 
     def alpha_list(self) -> List[nn.Parameter]:
         """The alpha parameters in :meth:`alpha_names` order."""

@@ -1,4 +1,5 @@
 """GenotypeHook: genotype files every epoch and at the end, layout in meta."""
+import json
 import logging
 import math
 import os.path as osp
@@ -100,3 +101,110 @@ def test_layout_is_stored_in_checkpoint_meta(tmp_path, fake_supernet):
     assert layout.alpha_names == ['alpha_0', 'alpha_1']
     assert layout.state_dict_keys == ['alphas.alpha_0', 'alphas.alpha_1']
     assert layout.rows == [(2, 0), (2, 1), (3, 0), (3, 1), (3, 2)]
+
+
+# ------------------------------------------------------ decision tracking
+def _decide(model, flip: bool = False) -> None:
+    """Every op weight decided (sigmoid(+-5)); ``flip`` swaps which op wins
+    on every edge (so the parsed genotype changes)."""
+    with torch.no_grad():
+        for alpha in model.arch_parameters().values():
+            alpha.fill_(-5.0)
+            alpha[:, 1 if flip else 0] = 5.0
+
+
+def _run_epochs(hook, model, tmp_path, epochs, flip_each_epoch=False):
+    """``after_train_epoch`` for ``epochs`` epochs; the stop flag after each."""
+    loop = MagicMock()
+    loop.stop_training = False
+    stops = []
+    for epoch in range(epochs):
+        _decide(model, flip=flip_each_epoch and epoch % 2 == 1)
+        runner = make_runner(model, tmp_path, epoch, max_epochs=epochs + 5)
+        runner.train_loop = loop
+        loop.searching = lambda epoch: True
+        hook.after_train_epoch(runner)
+        stops.append(loop.stop_training)
+    return stops
+
+
+def test_stopping_rule_stops_on_a_stable_decided_genotype(
+        tmp_path, fake_supernet, caplog):
+    model = fake_supernet(num_sets=2)
+    hook = GenotypeHook(methods=['darts'], stop_patience=2,
+                        stop_decided=0.8, figure_interval=0)
+    with caplog.at_level(logging.INFO, logger='genotype_hook_test'):
+        stops = _run_epochs(hook, model, tmp_path, 3)
+    # epoch 1 parses first, epochs 2 and 3 unchanged: stop after epoch 3
+    assert stops == [False, False, True]
+    assert [p['changes'] for p in hook.decision_curve[:3]] == [None, 0, 0]
+    assert hook.decision_curve[0]['decided_pct'] == pytest.approx(100.0)
+    saved = json.loads((tmp_path / 'search_decision.json').read_text())
+    assert saved['stopped_after_epoch'] == 3
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(line.startswith('search stopped after epoch 3') for line in
+               lines)
+    assert sum(line.startswith('search decision, epoch') for line in
+               lines) == 3
+
+
+def test_stopping_rule_waits_while_the_genotype_changes(tmp_path,
+                                                        fake_supernet):
+    model = fake_supernet(num_sets=2)
+    hook = GenotypeHook(methods=['darts'], stop_patience=1,
+                        stop_decided=0.5, figure_interval=0)
+    stops = _run_epochs(hook, model, tmp_path, 5, flip_each_epoch=True)
+    assert stops == [False] * 5
+    # every op of every edge swapped: 5 edges x 2 sets change each epoch
+    assert [p['changes'] for p in hook.decision_curve] == [None] + [8] * 4
+
+
+def test_stopping_rule_waits_until_enough_weights_are_decided(
+        tmp_path, fake_supernet):
+    model = fake_supernet(num_sets=2)  # random alphas: few decided
+    hook = GenotypeHook(methods=['darts'], stop_patience=1,
+                        stop_decided=0.9, figure_interval=0)
+    loop = MagicMock()
+    loop.stop_training = False
+    for epoch in range(4):
+        runner = make_runner(model, tmp_path, epoch, max_epochs=9)
+        runner.train_loop = loop
+        hook.after_train_epoch(runner)
+    assert hook.stable_epochs == 3 and loop.stop_training is False
+    assert GenotypeHook(stop_patience=0).stop_patience == 0  # off: default
+    with pytest.raises(ValueError, match='stop_decided'):
+        GenotypeHook(stop_decided=1.5)
+    with pytest.raises(ValueError, match='stop_patience'):
+        GenotypeHook(stop_patience=-1)
+
+
+def test_decision_state_survives_a_checkpoint(tmp_path, fake_supernet):
+    model = fake_supernet(num_sets=2)
+    hook = GenotypeHook(methods=['darts'], stop_patience=3,
+                        figure_interval=0)
+    _run_epochs(hook, model, tmp_path, 2)
+    checkpoint = dict(meta={})
+    hook.before_save_checkpoint(make_runner(model, tmp_path), checkpoint)
+    resumed = GenotypeHook(methods=['darts'], stop_patience=3,
+                           figure_interval=0)
+    resumed.after_load_checkpoint(make_runner(model, tmp_path), checkpoint)
+    assert resumed.stable_epochs == hook.stable_epochs == 1
+    assert resumed.decision_curve == hook.decision_curve
+    assert resumed.decision_state() == hook.decision_state()
+
+
+def test_runner_stops_the_search_loop(tmp_path, fake_supernet,
+                                      search_runner_cfg):
+    from mmengine.runner import Runner
+    model = fake_supernet(num_sets=2)
+    model.grad_sets = []  # alphas never move: the genotype is stable
+    cfg = search_runner_cfg(tmp_path, model, max_epochs=6)
+    cfg['custom_hooks'] = [dict(type='GenotypeHook', methods=['darts'],
+                                stop_patience=1, stop_decided=0.0,
+                                figure_interval=0)]
+    runner = Runner(**cfg)
+    runner.train()
+    assert runner.train_loop.epoch == 2  # parsed after 1, unchanged after 2
+    saved = json.loads((tmp_path / 'search_decision.json').read_text())
+    assert saved['stopped_after_epoch'] == 2
+    assert osp.isfile(tmp_path / 'genotype_final_darts.json')
