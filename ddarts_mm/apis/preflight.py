@@ -21,14 +21,13 @@ warm-up epoch, or not at all. :func:`preflight` finds them first:
   its own validation runs (genotype files included) and its parameter count
   is compared with this machine's memory;
 - each of our custom hooks is built, so its own validation runs;
-- the demo CIFAR files are read through the safe unpickler
-  (:mod:`ddarts_mm.datasets.cifar_pickle`: no code runs, one label per
-  image, labels inside the classes and below the model's ``num_classes``,
-  no empty split), and COCO-style JSON annotation files up to
-  :data:`MAX_CHECKED_ANN_BYTES` must hold no NaN/Infinity.
+- the data files that can be read safely are read
+  (:func:`~ddarts_mm.utils.data_check.check_data_files`: demo CIFAR files
+  through the safe unpickler, labels below the model's ``num_classes``;
+  COCO-style JSON without NaN).
 
 Each failure is a :class:`PreflightError` (a ``ValueError``) naming the
-config file and the key, or the data file.
+config file and the key, or a ``DataFileError`` naming the data file.
 """
 import inspect
 import math
@@ -36,6 +35,8 @@ import os
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from mmengine.config import Config
+
+from ddarts_mm.utils.data_check import check_data_files
 
 #: What the ablation options may be (``model.ablation``), beside the
 #: checks of :func:`~ddarts_mm.models.search.search_options.ablation_options`.
@@ -79,9 +80,7 @@ def preflight(cfg: Config, config: str, training: bool = True) -> Any:
     if training:
         _check_hooks(cfg, config)
     names = _DATALOADERS if training else ('test_dataloader', )
-    checked: set = set()  # the train set is read by two loaders
-    for name in names:
-        _check_data_files(cfg.get(name), name, _model_classes(cfg), checked)
+    check_data_files(cfg, names, _model_classes(cfg))
     return built
 
 
@@ -359,20 +358,7 @@ def _check_memory(model: Any, cfg_model: dict, config: str,
           f'{memory / 2**30:.3g} GiB of memory available{hint}')
 
 
-# --------------------------------------------------------------- data files
-#: Annotation files larger than this are left to the data set (reading a
-#: full COCO train file twice would cost seconds and gigabytes).
-MAX_CHECKED_ANN_BYTES = 64 * 2**20
-
-
-def _datasets(dataset: Any, where: str):
-    if isinstance(dataset, dict):
-        yield where, dataset
-        yield from _datasets(dataset.get('dataset'), f'{where}.dataset')
-        for i, child in enumerate(dataset.get('datasets') or []):
-            yield from _datasets(child, f'{where}.datasets[{i}]')
-
-
+# ------------------------------------------------------------ data files
 def _model_classes(cfg: Config) -> Optional[Tuple[str, int]]:
     """(key, value) of the model's ``num_classes`` (or its head's)."""
     model = cfg.get('model')
@@ -382,92 +368,6 @@ def _model_classes(cfg: Config) -> Optional[Tuple[str, int]]:
         if isinstance(part, dict) and _is_int(part.get('num_classes')):
             return f'{key}.num_classes', part['num_classes']
     return None
-
-
-def _check_data_files(loader: Any, name: str,
-                      model_classes: Optional[Tuple[str, int]],
-                      checked: set) -> None:
-    """Read what can be read safely now: the demo CIFAR files (through the
-    safe unpickler, shapes and labels checked, labels below the model's
-    classes) and small COCO-style JSON annotation files (no NaN/Infinity).
-    Missing files are left to the data set's own message."""
-    if not isinstance(loader, dict):
-        return
-    for where, dataset in _datasets(loader.get('dataset'),
-                                    f'{name}.dataset'):
-        kind = str(dataset.get('type', '')).split('.')[-1]
-        key = (kind, str(dataset.get('data_root')), dataset.get('split'),
-               str(dataset.get('ann_file')))
-        if key in checked:
-            continue
-        checked.add(key)
-        if kind in ('DemoCIFAR10', 'DemoCIFAR100'):
-            _check_demo_cifar(dataset, kind, model_classes)
-        ann_file = dataset.get('ann_file')
-        if isinstance(ann_file, str) and ann_file.endswith('.json'):
-            root = dataset.get('data_root') or ''
-            _check_json_numbers(os.path.join(root, ann_file), where)
-
-
-def _check_demo_cifar(dataset: dict, kind: str,
-                      model_classes: Optional[Tuple[str, int]]) -> None:
-    from ddarts_mm.datasets.cifar_pickle import (check_cifar_meta,
-                                                 load_cifar_file,
-                                                 read_cifar_batch)
-    cifar10 = kind == 'DemoCIFAR10'
-    folder = os.path.join(
-        str(dataset.get('data_root') or ''),
-        'cifar-10-batches-py' if cifar10 else 'cifar-100-python')
-    meta = os.path.join(folder, 'batches.meta' if cifar10 else 'meta')
-    num_classes = None
-    if os.path.isfile(meta) and not (dataset.get('metainfo') or {}).get(
-            'classes'):
-        num_classes = len(check_cifar_meta(
-            load_cifar_file(meta), meta,
-            'label_names' if cifar10 else 'fine_label_names'))
-    test = dataset.get('split', 'train') != 'train'
-    names = (['test_batch'] if cifar10 else ['test']) if test else (
-        [f'data_batch_{i}' for i in range(1, 6)] if cifar10 else ['train'])
-    paths = [os.path.join(folder, file_name) for file_name in names]
-    if not all(os.path.isfile(path) for path in paths):
-        return  # the data set names the missing file
-    images = 0
-    for path in paths:
-        batch = read_cifar_batch(path, num_classes)
-        images += len(batch.labels)
-        labels = batch.labels
-        if model_classes and labels and max(labels) >= model_classes[1]:
-            raise PreflightError(
-                f'{path}: label {max(labels)}, but {model_classes[0]} is '
-                f'{model_classes[1]} (labels must be below it)')
-    if not images:
-        raise PreflightError(
-            f'{folder}: the {"test" if test else "train"} split has no '
-            f'images ({", ".join(names)})')
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f'JSON constant {name}')
-
-
-def _check_json_numbers(path: str, where: str) -> None:
-    """No NaN/Infinity in a JSON annotation file (COCO boxes and areas)."""
-    import json
-    if not os.path.isfile(path) or os.path.getsize(
-            path) > MAX_CHECKED_ANN_BYTES:
-        return
-    try:
-        with open(path, 'rb') as f:
-            json.load(f, parse_constant=_refuse_constant)
-    except ValueError as err:
-        if 'JSON constant' in str(err):
-            raise PreflightError(
-                f'{path} ({where}.ann_file): holds '
-                f'{str(err).rsplit(" ", 1)[-1]} (a box or '
-                'area that is not a number); annotations must be finite '
-                'numbers') from None
-        raise PreflightError(f'{path} ({where}.ann_file): malformed JSON: '
-                             f'{" ".join(str(err).split())[:200]}') from None
 
 
 # -------------------------------------------------------------------- hooks

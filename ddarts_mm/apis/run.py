@@ -36,6 +36,7 @@ from ddarts_mm.utils import (CheckpointError, check_data_paths,
                              load_checkpoint_safely)
 from ddarts_mm.utils.checkpoint_check import (check_fits_model,
                                               nonfinite_weights)
+from ddarts_mm.utils.data_check import DataFileError
 
 #: Exit status of a run stopped by bad input (as argparse uses).
 EXIT_BAD_INPUT = 2
@@ -301,7 +302,7 @@ def _one_line(err: BaseException) -> str:
     if len(text) > MAX_LINE:
         text = text[:MAX_LINE - 3] + '...'
     own = (ConfigError, CheckpointError, PreflightError, CIFARFileError,
-           RunError)
+           DataFileError, RunError)
     return text if isinstance(err, own) else f'{type(err).__name__}: {text}'
 
 

@@ -12,7 +12,8 @@ from typing import Any
 _MODULE_OF = {
     **dict.fromkeys(('CheckpointError', 'load_checkpoint_safely'),
                     '.checkpoint_check'),
-    **dict.fromkeys(('DataPathError', 'check_data_paths'), '.data_check'),
+    **dict.fromkeys(('DataFileError', 'DataPathError', 'check_data_files',
+                     'check_data_paths'), '.data_check'),
     **dict.fromkeys(('atomic_write_bytes', 'atomic_write_text'),
                     '.atomic_write'),
     'register_all_modules': '.setup_env',

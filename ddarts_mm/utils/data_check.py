@@ -1,4 +1,5 @@
-"""Check, before a run starts, that the data a config points at exists."""
+"""Check, before a run starts, that the data a config points at exists
+and, where it can be read safely, that it can be used."""
 import os.path as osp
 from typing import Any, Iterator, Optional, Tuple
 
@@ -10,6 +11,10 @@ _DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader',
 
 class DataPathError(FileNotFoundError):
     """A dataset path of a config does not exist."""
+
+
+class DataFileError(ValueError):
+    """A data file that cannot be used; the message names it."""
 
 
 def _datasets(cfg: Any, where: str) -> Iterator[Tuple[str, dict]]:
@@ -84,3 +89,112 @@ def _raise_if_missing(checks: list, key: str, config_file: str) -> None:
             raise DataPathError(
                 f'{config_file}: {key}.{field}: {missing!r} does not '
                 'exist (see the README for preparing datasets)')
+
+
+#: Annotation files larger than this are left to the data set (reading a
+#: full COCO train file twice would cost seconds and gigabytes).
+MAX_CHECKED_ANN_BYTES = 64 * 2**20
+
+
+def check_data_files(cfg: Config, splits: Tuple[str, ...] = _DATALOADERS,
+                     model_classes: Optional[Tuple[str, int]] = None) -> None:
+    """Raise :class:`DataFileError` for a data file that cannot be used.
+
+    Reads what can be read safely before a run: the demo CIFAR files of
+    ``DemoCIFAR10``/``DemoCIFAR100`` data sets (through the unpickler of
+    :mod:`ddarts_mm.datasets.cifar_pickle`: no code runs; one integer
+    label per image, inside the classes of the meta file and below
+    ``model_classes``; no empty split) and COCO-style JSON annotation files
+    up to :data:`MAX_CHECKED_ANN_BYTES` (no NaN/Infinity). Missing files
+    are left to the data set's own message; each data set is read once.
+
+    Args:
+        cfg (Config): The config.
+        splits (tuple[str]): The data loaders to check.
+        model_classes (tuple[str, int], optional): The key and value of the
+            model's ``num_classes``. Defaults to None.
+    """
+    checked: set = set()  # the train set is read by two loaders
+    for name in splits:
+        _check_loader_files(cfg.get(name), name, model_classes, checked)
+
+
+def _check_loader_files(loader: Any, name: str,
+                        model_classes: Optional[Tuple[str, int]],
+                        checked: set) -> None:
+    """:func:`check_data_files` for the data sets of one data loader."""
+    if not isinstance(loader, dict):
+        return
+    for where, dataset in _datasets(loader.get('dataset'),
+                                    f'{name}.dataset'):
+        kind = str(dataset.get('type', '')).split('.')[-1]
+        key = (kind, str(dataset.get('data_root')), dataset.get('split'),
+               str(dataset.get('ann_file')))
+        if key in checked:
+            continue
+        checked.add(key)
+        if kind in ('DemoCIFAR10', 'DemoCIFAR100'):
+            _check_demo_cifar(dataset, kind, model_classes)
+        ann_file = dataset.get('ann_file')
+        if isinstance(ann_file, str) and ann_file.endswith('.json'):
+            root = dataset.get('data_root') or ''
+            _check_json_numbers(osp.join(root, ann_file), where)
+
+
+def _check_demo_cifar(dataset: dict, kind: str,
+                      model_classes: Optional[Tuple[str, int]]) -> None:
+    from ddarts_mm.datasets.cifar_pickle import (check_cifar_meta,
+                                                 load_cifar_file,
+                                                 read_cifar_batch)
+    cifar10 = kind == 'DemoCIFAR10'
+    folder = osp.join(
+        str(dataset.get('data_root') or ''),
+        'cifar-10-batches-py' if cifar10 else 'cifar-100-python')
+    meta = osp.join(folder, 'batches.meta' if cifar10 else 'meta')
+    num_classes = None
+    if osp.isfile(meta) and not (dataset.get('metainfo') or {}).get(
+            'classes'):
+        num_classes = len(check_cifar_meta(
+            load_cifar_file(meta), meta,
+            'label_names' if cifar10 else 'fine_label_names'))
+    test = dataset.get('split', 'train') != 'train'
+    names = (['test_batch'] if cifar10 else ['test']) if test else (
+        [f'data_batch_{i}' for i in range(1, 6)] if cifar10 else ['train'])
+    paths = [osp.join(folder, file_name) for file_name in names]
+    if not all(osp.isfile(path) for path in paths):
+        return  # the data set names the missing file
+    images = 0
+    for path in paths:
+        batch = read_cifar_batch(path, num_classes)
+        images += len(batch.labels)
+        labels = batch.labels
+        if model_classes and labels and max(labels) >= model_classes[1]:
+            raise DataFileError(
+                f'{path}: label {max(labels)}, but {model_classes[0]} is '
+                f'{model_classes[1]} (labels must be below it)')
+    if not images:
+        raise DataFileError(
+            f'{folder}: the {"test" if test else "train"} split has no '
+            f'images ({", ".join(names)})')
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f'JSON constant {name}')
+
+
+def _check_json_numbers(path: str, where: str) -> None:
+    """No NaN/Infinity in a JSON annotation file (COCO boxes and areas)."""
+    import json
+    if not osp.isfile(path) or osp.getsize(path) > MAX_CHECKED_ANN_BYTES:
+        return
+    try:
+        with open(path, 'rb') as f:
+            json.load(f, parse_constant=_refuse_constant)
+    except ValueError as err:
+        if 'JSON constant' in str(err):
+            raise DataFileError(
+                f'{path} ({where}.ann_file): holds '
+                f'{str(err).rsplit(" ", 1)[-1]} (a box or area that is not a '
+                'number); annotations must be finite numbers') from None
+        raise DataFileError(f'{path} ({where}.ann_file): malformed JSON: '
+                            f'{" ".join(str(err).split())[:200]}') from None
