@@ -5,7 +5,8 @@ from typing import Optional, Sequence
 
 from .study import (FIG2_W01, StudyError, StudySettings, check_method,
                     load_study_config, run_study, study_grid)
-from .study_records import DEFAULT_THREADS, load_records, verify_records
+from .study_records import DEFAULT_THREADS
+from .study_verify import load_records, verify_records
 
 #: Base configs of the committed small-scale study (docs/study.md).
 SEARCH_CONFIG = 'configs/study/search_ddarts_digits16.py'
@@ -15,8 +16,8 @@ DEFAULT_DATA_ROOT = 'data/demo/cifar_digits'
 QUICK_SEARCH = {
     'model.num_cells': 3, 'model.init_channels': 4, 'model.steps': 1,
     'train_cfg.max_epochs': 2, 'train_cfg.warmup_epochs': 1,
-    'train_dataloader.dataset.dataset.indices': 32,
-    'arch_dataloader.dataset.dataset.indices': 32,
+    'train_dataloader.dataset.dataset.indices': 64,
+    'arch_dataloader.dataset.dataset.indices': 64,
     'train_dataloader.batch_size': 8, 'arch_dataloader.batch_size': 8,
     'val_dataloader.dataset.indices': 16,
 }

@@ -3,24 +3,17 @@
 Every run's record carries its :func:`provenance`: the commit (and whether
 the tree had uncommitted changes), the versions of the packages that decide
 its numbers, the torch thread count (float sums, and so the results, depend
-on it) and the settings of the study. :func:`verify_records` re-runs a
-sample of committed records with today's code in a scratch folder and lists
-every value that differs.
+on it) and the settings of the study; :mod:`.study_verify` re-runs records
+from them.
 """
-import json
 import platform
-import random
 import subprocess
-import tempfile
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Dict, Optional
 
 #: Packages whose versions are recorded.
 PACKAGES = ('torch', 'numpy', 'mmengine', 'mmcv', 'mmpretrain', 'mmdet',
             'scikit-learn')
-#: Values of a record that a re-run must reproduce exactly.
-CHECKED_KEYS = ('search_val_top1', 'min_global_loss', 'dominant_pct',
-                'genotype_dict', 'decision_curve', 'retrains')
 #: torch threads of every run unless told otherwise.
 DEFAULT_THREADS = 1
 
@@ -62,77 +55,3 @@ def provenance(settings) -> dict:
                               train_options=settings.train_options,
                               retrain_seeds=list(settings.retrain_seeds),
                               threads=settings.threads))
-
-
-def _differences(old, new, path: str = '') -> List[str]:
-    """Paths where two JSON values differ (floats compared exactly)."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        out = []
-        for key in sorted(set(old) | set(new)):
-            out += _differences(old.get(key), new.get(key), f'{path}.{key}')
-        return out
-    if isinstance(old, list) and isinstance(new, list):
-        if len(old) != len(new):
-            return [f'{path}: {len(old)} values, now {len(new)}']
-        out = []
-        for i, (a, b) in enumerate(zip(old, new)):
-            out += _differences(a, b, f'{path}[{i}]')
-        return out
-    return [] if old == new else [f'{path}: {old!r} -> {new!r}']
-
-
-def sample_records(records: Sequence[dict], count: int,
-                   seed: int = 0) -> List[dict]:
-    """``count`` finished records with provenance, drawn with ``seed``."""
-    usable = [r for r in records if 'error' not in r and
-              isinstance(r.get('provenance'), dict)]
-    return random.Random(seed).sample(usable, min(count, len(usable)))
-
-
-def verify_records(records: Sequence[dict], count: int,
-                   log: Callable[[str], None] = print,
-                   seed: int = 0) -> List[dict]:
-    """Re-run ``count`` sampled records; the ones whose values differ.
-
-    Returns:
-        list[dict]: ``dict(run_id=..., differences=[...])`` per differing
-        record (empty when all reproduce).
-    """
-    from .study import StudyRun, StudySettings, execute_run
-    failures = []
-    sample = sample_records(records, count, seed)
-    for index, record in enumerate(sample, 1):
-        run = StudyRun(record['method'], record['seed'], record['w_ab'],
-                       record['w01'], record.get('retrain', True))
-        saved = record['provenance']['settings']
-        settings = StudySettings(
-            saved['search_config'], saved['train_config'], '',
-            saved['parse_method'], saved['search_options'],
-            saved['train_options'], tuple(saved['retrain_seeds']),
-            saved['threads'])
-        with tempfile.TemporaryDirectory(prefix='study_verify_') as tmp:
-            new = execute_run(run, settings, Path(tmp) / run.run_id)
-        diffs = []
-        for key in CHECKED_KEYS:
-            if key in record or key in new:
-                diffs += _differences(record.get(key), new.get(key), key)
-        status = 'reproduced' if not diffs else (
-            f'DIFFERS in {len(diffs)} value(s): ' + '; '.join(diffs[:4]))
-        log(f'[verify {index}/{len(sample)}] {run.run_id}: {status}')
-        if diffs:
-            failures.append(dict(run_id=run.run_id, differences=diffs))
-    return failures
-
-
-def load_records(path: str) -> List[dict]:
-    """The records of a ``study.json`` (one-line errors)."""
-    file = Path(path)
-    if not file.is_file():
-        raise FileNotFoundError(f'--verify: {path} is not a file')
-    try:
-        records = json.loads(file.read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f'--verify: {path} is not JSON ({err})') from None
-    if not isinstance(records, list):
-        raise ValueError(f'--verify: {path} holds no list of records')
-    return records

@@ -68,7 +68,7 @@ QUICK = DemoScale(
         model=dict(backbone=dict(init_channels=4)),
         train_cfg=dict(max_epochs=1),
         default_hooks=dict(logger=dict(interval=1))),
-    train_images=(32, 16),
+    train_images=(64, 16),  # every class twice or more: the split is stratified
     detection_iters=dict(retinanet=2, mask_rcnn=2),
     random_genotypes=1)
 

@@ -23,10 +23,12 @@ METHODS = ('darts', 'sparse', 'edge')
 def write_data(root: Path) -> None:
     from ddarts_mm.datasets import write_cifar_pickles
     rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (24, 32, 32, 3), dtype=np.uint8)
-    labels = [i % 10 for i in range(24)]
-    write_cifar_pickles(str(root), images[:16], labels[:16], images[16:],
-                        labels[16:], [f'c{i}' for i in range(10)])
+    # 2 training images of each class: the class-stratified split gives
+    # one to the weights and one to the architecture half
+    images = rng.integers(0, 256, (28, 32, 32, 3), dtype=np.uint8)
+    labels = [i % 10 for i in range(28)]
+    write_cifar_pickles(str(root), images[:20], labels[:20], images[20:],
+                        labels[20:], [f'c{i}' for i in range(10)])
 
 
 def write_config(path: Path, data_root: Path) -> None:

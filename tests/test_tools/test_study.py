@@ -212,9 +212,9 @@ def test_quick_study_runs_resumes_and_verifies(tmp_path):
                           timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert done.stdout.count(': reproduced') == 2
-    records[2]['search_val_top1'][-1] += 1.0  # a record that lies
+    records[1]['search_val_top1'][-1] += 1.0  # a record that lies
     tampered = tmp_path / 'tampered.json'
-    tampered.write_text(json.dumps([records[2]]))
+    tampered.write_text(json.dumps([records[1]]))
     done = subprocess.run(verify[:-1] + [str(tampered)], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 1 and 'DIFFERS' in done.stdout
