@@ -4,7 +4,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .study import (FIG2_W01, StudyError, StudySettings, check_method,
-                    load_study_config, run_study, study_grid)
+                    load_study_config, method_overrides, run_study,
+                    study_grid)
 from .study_records import DEFAULT_THREADS
 from .study_verify import load_records, verify_records
 
@@ -107,6 +108,21 @@ def _data_root_options(cfg_path: str, root: str) -> dict:
     return options
 
 
+def _preflight_searches(settings: StudySettings, runs) -> None:
+    """The search config with each method's overrides passes
+    :func:`~ddarts_mm.apis.preflight.preflight` (one line otherwise)."""
+    from ddarts_mm.apis.preflight import preflight
+    checked = set()
+    for run in runs:
+        if run.method == 'random' or run.method in checked:
+            continue
+        checked.add(run.method)
+        cfg = load_study_config(settings.search_config,
+                                settings.search_options)
+        cfg.merge_from_dict(dict(model=method_overrides(run)))
+        preflight(cfg, settings.search_config)
+
+
 def _shard(text: str):
     try:
         k, n = (int(part) for part in text.split('/'))
@@ -171,8 +187,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         settings = StudySettings(args.search_config, args.train_config,
                                  args.work_dir, 'darts', search_options,
                                  train_options, retrain_seeds, args.threads)
-        # the configs and options are checked before the first run
-        load_study_config(settings.search_config, search_options)
+        # the configs and options are checked before the first run, the
+        # search once per method (tools/train.py's pre-flight checks)
+        _preflight_searches(settings, runs)
         load_study_config(settings.train_config, train_options)
     except (StudyError, FileNotFoundError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)

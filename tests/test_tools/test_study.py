@@ -229,3 +229,15 @@ def test_bad_method_is_one_line(tmp_path):
     assert done.stderr.strip().count('\n') == 0
     assert 'unknown method' in done.stderr and 'Traceback' not in done.stderr
     assert not (tmp_path / 'w').exists()
+
+
+def test_bad_search_option_is_one_line_before_any_run(tmp_path):
+    done = subprocess.run(
+        [sys.executable, 'tools/study.py', '--methods', 'darts', 'fairdarts',
+         '--work-dir', str(tmp_path / 'w'), '--cfg-options',
+         'model.num_cells=0'], cwd=ROOT, capture_output=True, text=True,
+        timeout=300)
+    assert done.returncode == 2, done.stdout[-2000:]
+    assert done.stderr.strip().count('\n') == 0
+    assert 'num_cells' in done.stderr and 'Traceback' not in done.stderr
+    assert not (tmp_path / 'w').exists()
