@@ -7,7 +7,18 @@ import torch
 # The tests run tiny tensors on a small, often shared machine: one thread
 # avoids oversubscription (tiny convolutions run ~10x faster). A test that
 # trains something larger may raise it locally.
-torch.set_num_threads(int(os.environ.get('DDARTS_TEST_THREADS', '1')))
+TEST_THREADS = int(os.environ.get('DDARTS_TEST_THREADS', '1'))
+torch.set_num_threads(TEST_THREADS)
+
+
+@pytest.fixture(autouse=True)
+def test_threads():
+    """Every test starts with ``TEST_THREADS`` threads, whatever an
+    earlier one set, and leaves them as it found them."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(TEST_THREADS)
+    yield
+    torch.set_num_threads(threads)
 
 
 def _restore_default_scopes():

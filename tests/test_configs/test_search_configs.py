@@ -27,13 +27,6 @@ DARTOPTI = sorted(glob.glob(osp.join(REPO, 'configs', 'dartopti', '*.py')))
 ALPHA_SETS = {'resnet18': 1, 'resnet50': 3, 'xception': 3}
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def _name(path: str) -> str:
     return osp.splitext(osp.basename(path))[0]

@@ -50,14 +50,6 @@ default_hooks = dict(logger=dict(interval=1))
 """)
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    """One intra-op thread: much faster for tiny tensors on 2 busy cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.mark.slow
 def test_search_writes_valid_genotypes(tmp_path):

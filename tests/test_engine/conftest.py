@@ -168,16 +168,6 @@ def runner_cfg(work_dir, model, max_epochs: int = 2, warmup_epochs: int = 0,
     return cfg
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    """One intra-op thread: on this shared 2-core machine OpenMP spinning
-    makes tiny-tensor steps 10x slower with 2 threads."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def fake_supernet():
     return FakeSupernet

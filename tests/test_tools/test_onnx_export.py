@@ -23,13 +23,6 @@ SIZES = [(200, 200), (225, 321), (33, 47)]
 TOLERANCE = 1e-4
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def _randomise_bn(module: torch.nn.Module) -> None:
     """Non-trivial BN statistics, so that eval-mode BN is checked too."""
