@@ -59,6 +59,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from typing import Callable, Dict, List, Tuple
 
 import torch
@@ -157,7 +158,7 @@ def reference_schedule_arch_step(model: DDartsSupernet,
     for i, (name, alpha) in enumerate(alphas.items()):
         l_ab = -(marginal[i] - mean) / mean if mean != 0 else 0.0
         loss = (ce + model.zero_one_weight * zero_one_loss(alpha) +
-                model.ablation_cfg['weight'] * l_ab)
+                model.ablation_options.weight * l_ab)
         loss.backward(retain_graph=i + 1 < len(alphas))
         optim_wrapper[name].step()
         optim_wrapper[name].zero_grad()
@@ -178,8 +179,8 @@ def step_fns(variant: str, model: DDartsSupernet,
         model.compute_ablation = variant.startswith(('reference', 'exact'))
         if model.compute_ablation:
             mode, _, schedule = variant.partition('_')
-            model.ablation_cfg['mode'] = mode
-            model.ablation_cfg['schedule'] = schedule or 'auto'
+            model.ablation_options = replace(
+                model.ablation_options, mode=mode, schedule=schedule or 'auto')
         model.arch_step(data['arch'], optim_wrapper)
 
     def weights() -> None:

@@ -38,9 +38,6 @@ from mmengine.config import Config
 
 from ddarts_mm.utils.data_check import check_data_files
 
-#: What the ablation options may be (``model.ablation``), beside the
-#: checks of :func:`~ddarts_mm.models.search.search_options.ablation_options`.
-ABLATION_DEACTIVATIONS = ('random', 'uniform')
 #: Bytes per parameter a training step holds: weight, gradient, two Adam
 #: moments (float32).
 TRAIN_BYTES_PER_PARAM = 16
@@ -277,39 +274,16 @@ def _check_genotype(spec: str, config: str, key: str) -> None:
 
 
 def _check_ablation(ablation: Any, config: str) -> None:
-    """The ablation options the supernet takes without checking them."""
+    """The ablation options: those :class:`AblationOptions` accepts."""
     if ablation is None:
         return
     if not isinstance(ablation, dict):
         _fail(config, 'model.ablation', f'must be a dict, got {ablation!r}')
-    from ddarts_mm.models.search.ablation_schedules import SCHEDULES
-    from ddarts_mm.models.search.search_options import ablation_options
+    from ddarts_mm.models.search.search_options import AblationOptions
     try:
-        options = ablation_options(ablation)
+        AblationOptions.from_dict(ablation)
     except ValueError as err:
         raise PreflightError(f'{config}: model.{err}') from None
-    weight = options['weight']
-    if not _is_number(weight) or weight < 0:
-        _fail(config, 'model.ablation.weight',
-              f'must be a finite number >= 0 (w_ab), got {weight!r}')
-    for key in ('eps', 'tau', 'momentum'):
-        if not _is_number(options[key]) or options[key] < 0:
-            _fail(config, f'model.ablation.{key}',
-                  f'must be a finite number >= 0, got {options[key]!r}')
-    if not 0 <= options['momentum'] <= 1:
-        _fail(config, 'model.ablation.momentum',
-              f'must be in [0, 1], got {options["momentum"]!r}')
-    if options['deactivation'] not in ABLATION_DEACTIVATIONS:
-        _fail(config, 'model.ablation.deactivation',
-              f'must be one of {ABLATION_DEACTIVATIONS}, got '
-              f'{options["deactivation"]!r}')
-    if options['schedule'] not in ('auto', ) + tuple(SCHEDULES):
-        _fail(config, 'model.ablation.schedule',
-              f"must be 'auto' or one of {tuple(SCHEDULES)}, got "
-              f'{options["schedule"]!r}')
-    if not _is_int(options['seed']):
-        _fail(config, 'model.ablation.seed',
-              f'must be an integer, got {options["seed"]!r}')
 
 
 def _build_on_meta(cfg: Config, model: dict, config: str) -> Any:

@@ -65,7 +65,7 @@ def test_fairdarts_supernet_shares_alphas_and_its_zero_one_loss():
     import torch
 
     from ddarts_mm.models.search import DDartsSupernet
-    from ddarts_mm.models.search.ablation import arch_gradients
+    from ddarts_mm.models.search import AblationOptions, arch_gradients
     torch.manual_seed(0)
     overrides = method_overrides(StudyRun('fairdarts', 0))
     model = DDartsSupernet(num_cells=5, init_channels=4, steps=2,
@@ -76,7 +76,8 @@ def test_fairdarts_supernet_shares_alphas_and_its_zero_one_loss():
         for alpha in model.alpha_list():
             alpha.normal_()
     inputs, labels = torch.randn(2, 3, 16, 16), torch.tensor([1, 2])
-    got = arch_gradients(model, inputs, labels, 'fair', None, 0.0, 10.0)
+    got = arch_gradients(model, inputs, labels,
+                         AblationOptions(mode='none', weight=0.0))
     alphas = model.alpha_list()
     both = torch.cat([torch.sigmoid(a).flatten() for a in alphas])
     loss01 = -torch.mean((both - 0.5)**2)

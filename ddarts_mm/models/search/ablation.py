@@ -4,7 +4,7 @@ Every alpha set ``i`` (a cell, or a DARTOpti gene) minimises its own
 ``L_T^i`` (Eq. 8). :func:`arch_gradients` computes ``dL_T^i/dalpha_i`` for
 all sets on one architecture batch, in one of three ways:
 
-- ``'fair'``: FairDARTS, ``dL/dalpha_i + w01 dL_01^i/dalpha_i`` (no ablation);
+- ``'none'``: FairDARTS, ``dL/dalpha_i + w01 dL_01^i/dalpha_i`` (no ablation);
 - ``'reference'``: as the authors' code: the ablated losses are computed
   (under ``no_grad``) only to log ``L_AB``; the gradient is FairDARTS';
 - ``'exact'``: ``a_i dL/dalpha_i + b_i dS/dalpha_i + w01 dL_01^i/dalpha_i``
@@ -13,8 +13,8 @@ all sets on one architecture batch, in one of three ways:
 How ``'exact'`` stays cheap: the ablated pass that drops set ``s`` (first
 used by layer ``f``) reuses the full pass up to layer ``f``; ``dL/dw`` and
 ``dS/dw`` (``w = sigmoid(alpha)``, ``S = sum_k L_-k``) then take two
-backward passes. Three schedules compute them (``ablation.schedule`` of the
-supernet; :mod:`.ablation_schedules`): ``'plain'`` (readable: every graph
+backward passes. Three schedules compute them (``options.schedule``;
+:mod:`.ablation_schedules`): ``'plain'`` (readable: every graph
 alive, two ``autograd.grad`` calls), ``'batched'`` (the ablated passes as
 one batch per layer, for GPUs) and ``'segmented'`` (memory-saving). Network
 weights are frozen (``requires_grad=False``) by the caller, so no weight
@@ -28,14 +28,15 @@ from typing import Callable, List, Optional, Tuple
 import torch
 import torch.nn as nn
 
-from .ablation_schedules import ExactParts, exact_gradients
+from .ablation_schedules import exact_gradients
 from .ablation_schedules import ablated_pass as _ablated_pass
 from .ablation_schedules import full_pass as _full_pass
 from .ablation_schedules import leaf as _leaf
-from .losses import (AblationOptions, ablation_gradient_coefficients,
-                     ablation_loss, ablation_scale, fair_darts_loss,
-                     marginal_contributions, reference_ablation_loss,
-                     total_loss, update_running_abs_mean, zero_one_loss)
+from .losses import (ablation_gradient_coefficients, ablation_loss,
+                     ablation_scale, fair_darts_loss, marginal_contributions,
+                     reference_ablation_loss, total_loss,
+                     update_running_abs_mean, zero_one_loss)
+from .search_options import DEACTIVATIONS, AblationOptions, check_choice
 
 ReduceFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -57,9 +58,7 @@ class DeactivationSampler(nn.Module):
 
     def __init__(self, mode: str = 'random', seed: int = 0) -> None:
         super().__init__()
-        if mode not in ('random', 'uniform'):
-            raise ValueError("ablation deactivation must be 'random' or "
-                             f"'uniform', got {mode!r}")
+        check_choice('ablation.deactivation', mode, DEACTIVATIONS)
         self.mode = mode
         generator = torch.Generator()
         generator.manual_seed(int(seed))
@@ -116,66 +115,41 @@ class ArchGradients:
     ablation: Optional[AblationResult]
 
 
-def _exact_gradients(model: nn.Module, inputs: torch.Tensor,
-                     labels: torch.Tensor, weights: List[torch.Tensor],
-                     deactivation: torch.Tensor) -> ExactParts:
-    """``L``, ``L_-k`` and the weight gradients of ``L`` and of ``S``.
-
-    The schedule is the model's ``ablation_cfg['schedule']`` ('auto' when
-    it has none); see :mod:`.ablation_schedules`.
-    """
-    schedule = getattr(model, 'ablation_cfg', {}).get('schedule', 'auto')
-    return exact_gradients(model, inputs, labels, weights, deactivation,
-                           schedule)
-
-
 def arch_gradients(model: nn.Module,
                    inputs: torch.Tensor,
                    labels: torch.Tensor,
-                   mode: str,
-                   deactivation: Optional[torch.Tensor],
-                   ablation_weight: float,
-                   zero_one_weight: float,
-                   eps: float = 1e-8,
-                   reduce_fn: Optional[ReduceFn] = None,
-                   options: Optional[AblationOptions] = None
-                   ) -> ArchGradients:
+                   options: AblationOptions,
+                   deactivation: Optional[torch.Tensor] = None,
+                   reduce_fn: Optional[ReduceFn] = None) -> ArchGradients:
     """``dL_T^i/dalpha_i`` of every alpha set on one architecture batch.
 
     Args:
         model (nn.Module): A :class:`DDartsSupernet` (``stem``, ``cells``,
             ``head``, ``sequence``, ``set_layers``, ``alpha_list()``,
-            ``frozen_bn_stats()``, optionally ``edge_weights(alpha)``), its
-            network weights frozen by the caller (``requires_grad=False``)
-            so that no weight gradient is computed.
+            ``frozen_bn_stats()``, ``zero_one_weight`` (``w01``),
+            ``ablation_abs_mean`` (the running mean of ``|m|``, updated in
+            place), optionally ``edge_weights(alpha)`` and
+            ``zero_one_shares()``), its network weights frozen by the
+            caller (``requires_grad=False``) so that no weight gradient is
+            computed.
         inputs (Tensor): Images ``(N, 3, H, W)``.
         labels (Tensor): Class indices ``(N,)``.
-        mode (str): 'fair', 'reference' or 'exact'.
+        options (AblationOptions): This step's options: ``mode`` ('none'
+            for no ablated pass), ``weight`` (``w_ab``, warm-up scale
+            included), the normaliser of Eq. 7 and the schedule.
         deactivation (Tensor, optional): ``(num_layers, num_edges,
-            num_ops)`` weights of deactivated cells (not used by 'fair').
-        ablation_weight (float): ``w_ab`` (warm-up scale included).
-        zero_one_weight (float): ``w01``.
-        eps (float): Smallest denominator of Eq. 7 (with the paper's
-            normaliser, ``|m|`` below it means ``L_AB = 0``).
-            Defaults to 1e-8.
+            num_ops)`` weights of deactivated cells (not used by 'none').
+            Defaults to None.
         reduce_fn (callable, optional): Applied to the stacked losses
             ``[L, L_-0, ...]`` and to the flattened gradients of ``L`` (and
             ``S``) before they are combined, e.g. an all-reduce mean.
             Must act elementwise. Defaults to identity.
-        options (AblationOptions, optional): Normaliser settings; when
-            given, its ``mode``, ``weight`` and ``zero_one_weight`` win over
-            the arguments. Defaults to the paper's normaliser.
 
     Returns:
         ArchGradients: Gradients and what to log.
     """
-    options = options or AblationOptions(mode, ablation_weight,
-                                         zero_one_weight, eps=eps)
     mode, ablation_weight = options.mode, options.weight
-    zero_one_weight = options.zero_one_weight
-    if mode not in ('fair', 'reference', 'exact'):
-        raise ValueError(f"mode must be 'fair', 'reference' or 'exact', "
-                         f'got {mode!r}')
+    zero_one_weight = model.zero_one_weight
     reduce_fn = reduce_fn or (lambda tensor: tensor)
     alphas = model.alpha_list()
     mixing = getattr(model, 'edge_weights', torch.sigmoid)
@@ -185,15 +159,15 @@ def arch_gradients(model: nn.Module,
     # with w_ab = 0 (warm-up) the exact gradient is FairDARTS': skip dS
     differentiate = mode == 'exact' and ablation_weight != 0
     if differentiate:
-        full_loss, ablated, grad_full, grad_sum = _exact_gradients(
-            model, inputs, labels, weights, deactivation)
+        full_loss, ablated, grad_full, grad_sum = exact_gradients(
+            model, inputs, labels, weights, deactivation, options.schedule)
         sums = [grad_sum.get(i, torch.zeros_like(w))
                 for i, w in enumerate(weights)]
     else:
         full = _full_pass(model, inputs, labels, weights, segmented=False)
         grad_full = dict(enumerate(torch.autograd.grad(full.loss, weights)))
         full_loss = full.loss.detach()
-        if mode != 'fair':  # the ablated losses, for L_AB's value only
+        if mode != 'none':  # the ablated losses, for L_AB's value only
             with torch.no_grad(), model.frozen_bn_stats():
                 ablated = [
                     _ablated_pass(model, full, i, deactivation, weights,
@@ -217,9 +191,8 @@ def arch_gradients(model: nn.Module,
         ablated_losses = losses[1:]
         marginal = marginal_contributions(full_loss, ablated_losses)
         if mode == 'exact':
-            scale = ablation_scale(full_loss, ablated_losses,
-                                   options.normalizer, options.tau,
-                                   options.running_abs_mean, options.eps)
+            scale = ablation_scale(full_loss, ablated_losses, options,
+                                   model.ablation_abs_mean)
             l_ab = ablation_loss(marginal, scale=scale)
         else:
             l_ab = reference_ablation_loss(marginal, options.eps)
@@ -230,7 +203,8 @@ def arch_gradients(model: nn.Module,
                 full_loss, ablated_losses, ablation_weight, scale)
             combined = [coeffs.a[i] * grad_full[i] +
                         coeffs.b[i] * grad_sum[i] for i in range(num_sets)]
-        update_running_abs_mean(options, marginal.mean())
+        update_running_abs_mean(model.ablation_abs_mean, marginal.mean(),
+                                options.momentum)
     with torch.enable_grad():
         shares = getattr(model, 'zero_one_shares', lambda: [1.0] * num_sets)()
         zero_one = torch.stack([zero_one_loss(alpha) * share

@@ -37,8 +37,7 @@ import torch.nn.functional as F
 from .arch_amp import scale_loss, unscale_weights
 from .mixed_op import per_pass_batch_norm
 from .search_cell import CellTrace
-
-SCHEDULES = ('plain', 'batched', 'segmented')
+from .search_options import SCHEDULES
 #: ``(L, [L_-k], {set: dL/dw}, {set: dS/dw})``, losses detached.
 ExactParts = Tuple[torch.Tensor, List[torch.Tensor], Dict[int, torch.Tensor],
                    Dict[int, torch.Tensor]]

@@ -25,6 +25,8 @@ from typing import Optional
 
 import torch
 
+from .search_options import NORMALIZERS, AblationOptions  # noqa: F401
+
 
 def zero_one_loss(alpha: torch.Tensor) -> torch.Tensor:
     """Zero-one loss of one alpha set (Eq. 3, FairDARTS' sign).
@@ -113,10 +115,6 @@ def total_loss(fair_loss: torch.Tensor, ablation: torch.Tensor,
     return fair_loss + ablation_weight * ablation
 
 
-#: Denominators of Eq. 7 (see :func:`ablation_scale`).
-NORMALIZERS = ('mean', 'clamped', 'running')
-
-
 @dataclass
 class AblationScale:
     """The denominator ``v`` of Eq. 7 and its first-order dependence.
@@ -146,11 +144,12 @@ def _paper_scale(mean: torch.Tensor, n: int, eps: float) -> AblationScale:
 
 def ablation_scale(full_loss: torch.Tensor,
                    ablated_losses: torch.Tensor,
-                   normalizer: str = 'clamped',
-                   tau: float = 0.1,
-                   running_abs_mean: Optional[torch.Tensor] = None,
-                   eps: float = 1e-8) -> AblationScale:
+                   options: AblationOptions,
+                   running_abs_mean: Optional[torch.Tensor] = None
+                   ) -> AblationScale:
     """The denominator of Eq. 7: ``L_AB^i = D_i / v``, ``D_i = M_i - m``.
+
+    By ``options.normalizer`` (one of :data:`NORMALIZERS`):
 
     - ``'mean'``: ``v = |m|`` (the paper's Eq. 7 with DESIGN.md's ``|.|``);
       it vanishes whenever the cells' contributions balance, and ``L_AB``
@@ -164,19 +163,14 @@ def ablation_scale(full_loss: torch.Tensor,
     Args:
         full_loss (Tensor): Scalar ``L``.
         ablated_losses (Tensor): ``(n,)`` ``L_-i``.
-        normalizer (str): One of :data:`NORMALIZERS`. Defaults to
-            'clamped'.
-        tau (float): Floor of ``v`` as a fraction of ``L`` ('clamped',
-            'running'). Defaults to 0.1.
+        options (AblationOptions): ``normalizer``, ``tau`` (floor of ``v``
+            as a fraction of ``L``) and ``eps`` (smallest ``v``).
         running_abs_mean (Tensor, optional): ``r`` ('running'; required).
-        eps (float): Smallest ``v``. Defaults to 1e-8.
 
     Returns:
         AblationScale: ``v`` and ``dv/dL``, ``dv/dS``.
     """
-    if normalizer not in NORMALIZERS:
-        raise ValueError(f'ablation normalizer must be one of {NORMALIZERS}, '
-                         f'got {normalizer!r}')
+    normalizer, tau, eps = options.normalizer, options.tau, options.eps
     n = ablated_losses.numel()
     mean = marginal_contributions(full_loss, ablated_losses).mean()
     sign = torch.sign(mean)
@@ -275,41 +269,11 @@ def ablation_gradient_coefficients(
         torch.where(scale.vanished, torch.zeros_like(b), b))
 
 
-@dataclass
-class AblationOptions:
-    """How an architecture step treats the ablation loss.
-
-    Args:
-        mode (str): 'fair', 'reference' or 'exact'.
-        weight (float): ``w_ab`` (warm-up scale included).
-        zero_one_weight (float): ``w01``.
-        normalizer (str): Denominator of Eq. 7, one of :data:`NORMALIZERS`
-            (see :func:`ablation_scale`). Defaults to 'mean' (the paper's).
-        tau (float): Floor of the denominator as a fraction of ``L``.
-            Defaults to 0.1.
-        running_abs_mean (Tensor, optional): Running mean of ``|m|``
-            ('running'; a negative value means "no step yet"), updated in
-            place by :func:`update_running_abs_mean`. Defaults to None.
-        momentum (float): Of that running mean. Defaults to 0.9.
-        eps (float): Smallest denominator. Defaults to 1e-8.
-    """
-    mode: str
-    weight: float
-    zero_one_weight: float
-    normalizer: str = 'mean'
-    tau: float = 0.1
-    running_abs_mean: Optional[torch.Tensor] = None
-    momentum: float = 0.9
-    eps: float = 1e-8
-
-
-def update_running_abs_mean(options: AblationOptions,
-                            mean: torch.Tensor) -> None:
-    """``r <- momentum * r + (1 - momentum) * |m|`` (first step: ``|m|``)."""
-    state = options.running_abs_mean
-    if state is None:
-        return
+def update_running_abs_mean(state: torch.Tensor, mean: torch.Tensor,
+                            momentum: float) -> None:
+    """``r <- momentum * r + (1 - momentum) * |m|`` in place (first step,
+    ``r < 0``: ``|m|``)."""
     with torch.no_grad():
         value = mean.detach().abs().to(state)
-        state.copy_(torch.where(state < 0, value, options.momentum * state +
-                                (1 - options.momentum) * value))
+        state.copy_(torch.where(state < 0, value, momentum * state +
+                                (1 - momentum) * value))

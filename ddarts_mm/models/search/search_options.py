@@ -1,28 +1,34 @@
 """The options of a D-DARTS supernet: defaults and validation.
 
 ``DDartsSupernet(ablation=..., alpha_init=...)`` take overrides of the
-defaults below; :func:`ablation_options` and :func:`alpha_init_options`
-merge and check them, and :func:`check_choice` checks the other choices.
+defaults below. The ablation options become one :class:`AblationOptions`,
+built and checked once (:meth:`AblationOptions.from_dict`) and passed as
+such to the architecture step; :func:`alpha_init_options` merges the alpha
+initialisation, and :func:`check_supernet_choices` checks the other
+choices.
 """
+import math
+from dataclasses import asdict, dataclass
 from typing import Any, Optional, Sequence
 
 from ddarts_mm.search_space.layout import MIXINGS
 
 from .arch_amp import AMP_MODES
-from .losses import NORMALIZERS
 
-#: ``normalizer``/``tau``/``momentum``: the denominator of Eq. 7 (see
-#: :func:`~ddarts_mm.models.search.losses.ablation_scale`); ``nonfinite``:
-#: what a NaN/Inf architecture or weight loss does ('raise' or 'skip').
-ABLATION_DEFAULTS = dict(
-    weight=0.5, mode='exact', deactivation='random', seed=0, eps=1e-8,
-    normalizer='clamped', tau=0.1, momentum=0.9, nonfinite='raise',
-    schedule='auto')
 #: ``encoded``/``other``: DARTOpti alpha of the genotype's ops / the rest
 #: (sigmoid(10) = 0.99995 as the authors' code, sigmoid(0) = 0.5);
 #: ``std``: DARTS' random init.
 ALPHA_INIT_DEFAULTS = dict(encoded=10.0, other=0.0, std=1e-3)
+#: 'exact': the gradient of Eq. 8; 'reference': the authors' code (``L_AB``
+#: logged, not differentiated); 'none': FairDARTS, no ablated pass.
 ABLATION_MODES = ('exact', 'reference', 'none')
+#: Denominators of Eq. 7 (see :func:`~.losses.ablation_scale`).
+NORMALIZERS = ('mean', 'clamped', 'running')
+#: Weights of a deactivated cell (:class:`~.ablation.DeactivationSampler`).
+DEACTIVATIONS = ('random', 'uniform')
+#: Schedules of the exact gradient (:mod:`.ablation_schedules`); 'auto'
+#: picks one by device.
+SCHEDULES = ('plain', 'batched', 'segmented')
 #: What a NaN/Inf loss or gradient does (``ablation.nonfinite``).
 NONFINITE_POLICIES = ('raise', 'skip')
 #: Alpha sharing: None (one set per cell, or per DARTOpti gene) or
@@ -42,6 +48,82 @@ def check_choice(field: str, value: Any, choices: Sequence) -> None:
                          f'{value!r}')
 
 
+def check_number(field: str, value: Any, low: float = 0.0,
+                 high: float = math.inf, meaning: str = '') -> None:
+    """Raise ``ValueError`` unless ``value`` is a finite int or float in
+    ``[low, high]`` (bools are not numbers here)."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (number and math.isfinite(value) and low <= value <= high):
+        bounds = f'>= {low:g}' if high == math.inf else f'in [{low:g}, ' \
+            f'{high:g}]'
+        raise ValueError(f'{field} must be a finite number {bounds}'
+                         f'{meaning}, got {value!r}')
+
+
+@dataclass(frozen=True)
+class AblationOptions:
+    """How the architecture step treats the ablation loss (Eq. 6-8).
+
+    Built once from the config (``DDartsSupernet(ablation=...)``, through
+    :meth:`from_dict`) and checked on construction. The architecture step
+    passes ``dataclasses.replace(options, mode=..., weight=...)`` for the
+    ablation hook's switches (no ablated pass this step; the warm-up factor
+    of ``w_ab``).
+
+    Args:
+        mode (str): One of :data:`ABLATION_MODES`. Defaults to 'exact'.
+        weight (float): ``w_ab`` (Eq. 8). Defaults to 0.5.
+        deactivation (str): One of :data:`DEACTIVATIONS`. Defaults to
+            'random'.
+        seed (int): Seed of the random deactivation. Defaults to 0.
+        normalizer (str): Denominator of Eq. 7, one of :data:`NORMALIZERS`
+            (see :func:`~.losses.ablation_scale`). Defaults to 'clamped'.
+        tau (float): Floor of the denominator as a fraction of ``L``
+            ('clamped', 'running'). Defaults to 0.1.
+        momentum (float): Of the running mean of ``|m|`` ('running').
+            Defaults to 0.9.
+        eps (float): Smallest denominator; with 'mean', ``|m|`` below it
+            gives ``L_AB = 0``. Defaults to 1e-8.
+        nonfinite (str): What a NaN/Inf architecture or weight loss does,
+            one of :data:`NONFINITE_POLICIES`. Defaults to 'raise'.
+        schedule (str): 'auto' or one of :data:`SCHEDULES`. Defaults to
+            'auto'.
+    """
+    mode: str = 'exact'
+    weight: float = 0.5
+    deactivation: str = 'random'
+    seed: int = 0
+    normalizer: str = 'clamped'
+    tau: float = 0.1
+    momentum: float = 0.9
+    eps: float = 1e-8
+    nonfinite: str = 'raise'
+    schedule: str = 'auto'
+
+    def __post_init__(self) -> None:
+        check_choice('ablation.mode', self.mode, ABLATION_MODES)
+        check_number('ablation.weight', self.weight, meaning=' (w_ab)')
+        check_choice('ablation.deactivation', self.deactivation,
+                     DEACTIVATIONS)
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise ValueError(f'ablation.seed must be an integer, got '
+                             f'{self.seed!r}')
+        check_choice('ablation.normalizer', self.normalizer, NORMALIZERS)
+        check_number('ablation.tau', self.tau)
+        check_number('ablation.momentum', self.momentum, high=1.0)
+        check_number('ablation.eps', self.eps)
+        check_choice('ablation.nonfinite', self.nonfinite,
+                     NONFINITE_POLICIES)
+        check_choice('ablation.schedule', self.schedule,
+                     ('auto', ) + SCHEDULES)
+
+    @classmethod
+    def from_dict(cls, overrides: Optional[dict]) -> 'AblationOptions':
+        """The defaults with ``overrides`` (a config's ``ablation`` dict);
+        unknown keys raise ``ValueError``."""
+        return cls(**merged(asdict(cls()), overrides, 'ablation'))
+
+
 def merged(defaults: dict, overrides: Optional[dict], field: str) -> dict:
     """``defaults`` updated by ``overrides``; unknown keys raise.
 
@@ -59,16 +141,6 @@ def merged(defaults: dict, overrides: Optional[dict], field: str) -> dict:
         raise ValueError(f'{field}: unknown key(s) {sorted(unknown)}; '
                          f'expected some of {sorted(defaults)}')
     return {**defaults, **overrides}
-
-
-def ablation_options(overrides: Optional[dict]) -> dict:
-    """:data:`ABLATION_DEFAULTS` with ``overrides``, checked."""
-    options = merged(ABLATION_DEFAULTS, overrides, 'ablation')
-    check_choice('ablation.mode', options['mode'], ABLATION_MODES)
-    check_choice('ablation.normalizer', options['normalizer'], NORMALIZERS)
-    check_choice('ablation.nonfinite', options['nonfinite'],
-                 NONFINITE_POLICIES)
-    return options
 
 
 def alpha_init_options(overrides: Optional[dict]) -> dict:

@@ -15,7 +15,6 @@ from mmengine.optim import OptimWrapperDict
 
 from .ablation import ReduceFn, arch_gradients
 from .arch_amp import run_arch_step
-from .losses import AblationOptions
 from .nonfinite import BatchNormSnapshot, arch_step_finite, nonfinite_step
 
 
@@ -50,28 +49,22 @@ def arch_step(model: nn.Module, data: dict,
     data = model.data_preprocessor(data, True)
     inputs = data['inputs']
     labels = labels_of(data.get('data_samples'), inputs.device)
-    mode = model.arch_mode()
+    options = model.arch_step_options()
     alphas = model.alpha_list()
     deactivation = None
-    if mode != 'fair':
+    if options.mode != 'none':
         shape = (model.num_layers, ) + tuple(alphas[0].shape)
         deactivation = model.deactivation.sample(shape, alphas[0])
-    cfg = model.ablation_cfg
-    options = AblationOptions(
-        mode, cfg['weight'] * model.ablation_weight_scale,
-        model.zero_one_weight, cfg['normalizer'], cfg['tau'],
-        model.ablation_abs_mean, cfg['momentum'], cfg['eps'])
-    snapshot = (BatchNormSnapshot(model) if cfg['nonfinite'] == 'skip'
+    snapshot = (BatchNormSnapshot(model) if options.nonfinite == 'skip'
                 else None)
     with model.frozen_weights():  # under autocast with arch_amp
         result = run_arch_step(model, inputs.device, lambda: (
-            arch_gradients(model, inputs, labels, mode, deactivation,
-                           options.weight, model.zero_one_weight,
-                           cfg['eps'], reduce_fn, options)))
+            arch_gradients(model, inputs, labels, options, deactivation,
+                           reduce_fn)))
     model.last_arch_grad_norms = torch.stack(
         [grad.detach().norm() for grad in result.grads])
     if not arch_step_finite(result, model.alpha_names(),
-                            cfg['nonfinite']):
+                            options.nonfinite):
         snapshot.restore()  # the full pass updated the BN statistics
         return dict(arch_ce=result.full_loss)
     for name, alpha, grad in zip(model.alpha_names(), alphas,
@@ -115,7 +108,7 @@ def weight_step(model: nn.Module, data: dict,
     """
     forward_model = model if forward_model is None else forward_model
     wrapper = optim_wrapper['weights']
-    policy = model.ablation_cfg['nonfinite']
+    policy = model.ablation_options.nonfinite
     snapshot = BatchNormSnapshot(model) if policy == 'skip' else None
     with requires_grad_off(model.alpha_list()):
         with wrapper.optim_context(forward_model):

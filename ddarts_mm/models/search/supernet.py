@@ -9,6 +9,7 @@ architecture batch (each alpha set follows the gradient of its own
 weight batch (CE, first order as in the reference code).
 """
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 import torch
@@ -28,7 +29,7 @@ from ddarts_mm.search_space.zoo import get_genotype
 from .ablation import AblationResult, DeactivationSampler, ReduceFn
 from .alpha_sets import check_genotype, initial_alpha, supernet_layout
 from .search_cell import SearchCell
-from .search_options import (ablation_options, alpha_init_options,
+from .search_options import (AblationOptions, alpha_init_options,
                              check_supernet_choices)
 from .search_steps import arch_step, labels_of, requires_grad_off, weight_step
 
@@ -71,7 +72,8 @@ class DDartsSupernet(BaseModel):
             with a loss scale), 'bf16' or 'fp16'; the alphas and their
             updates stay float32. ``tools/train.py --amp`` sets True.
             Defaults to False.
-        ablation (dict, optional): Overrides of :data:`~.search_options.ABLATION_DEFAULTS`:
+        ablation (dict, optional): Overrides of the defaults of
+            :class:`~.search_options.AblationOptions`:
             ``weight`` (``w_ab``, Eq. 8), ``mode`` ('exact': the gradient
             of Eq. 8 with the corrected Eq. 7; 'reference': the authors'
             behaviour, ``L_AB`` logged but not differentiated; 'none':
@@ -90,6 +92,8 @@ class DDartsSupernet(BaseModel):
         init_cfg (dict, optional): Defaults to None.
 
     Attributes:
+        ablation_options (AblationOptions): ``ablation``, merged with the
+            defaults and checked once.
         search_arch (bool): Whether :meth:`train_step` takes an
             architecture step (False during warm-up).
         compute_ablation (bool): Whether the architecture step runs the
@@ -136,7 +140,7 @@ class DDartsSupernet(BaseModel):
                                genotype is not None, zero_one_scope)
         self.op_names = search_space_ops(search_space)
         alpha_init = alpha_init_options(alpha_init)
-        self.ablation_cfg = ablation_options(ablation)
+        self.ablation_options = AblationOptions.from_dict(ablation)
         self.arch_amp = arch_amp
         self.zero_one_weight = float(zero_one_weight)
         self.zero_one_scope = zero_one_scope
@@ -170,7 +174,7 @@ class DDartsSupernet(BaseModel):
             for i, name in enumerate(self.layout.alpha_names)
         })
         self.deactivation = DeactivationSampler(
-            self.ablation_cfg['deactivation'], self.ablation_cfg['seed'])
+            self.ablation_options.deactivation, self.ablation_options.seed)
         # running mean of |m| ('running' normaliser); < 0: no step yet
         self.register_buffer('ablation_abs_mean', torch.tensor(-1.0))
         self.search_arch = True
@@ -334,10 +338,14 @@ class DDartsSupernet(BaseModel):
         with requires_grad_off(self.weight_parameters()):
             yield
 
-    def arch_mode(self) -> str:
-        """'exact', 'reference' or 'fair' (no ablation this step)."""
-        mode = self.ablation_cfg['mode']
-        return 'fair' if mode == 'none' or not self.compute_ablation else mode
+    def arch_step_options(self) -> AblationOptions:
+        """This step's :attr:`ablation_options`: mode 'none' while
+        :attr:`compute_ablation` is False, ``w_ab`` times
+        :attr:`ablation_weight_scale`."""
+        options = self.ablation_options
+        mode = options.mode if self.compute_ablation else 'none'
+        return replace(options, mode=mode,
+                       weight=options.weight * self.ablation_weight_scale)
 
     def arch_step(self, data: dict, optim_wrapper: OptimWrapperDict,
                   reduce_fn: Optional[ReduceFn] = None

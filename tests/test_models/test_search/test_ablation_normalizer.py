@@ -4,8 +4,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ddarts_mm.models.search import DDartsSupernet, arch_gradients
-from ddarts_mm.models.search.losses import (AblationOptions, ablation_loss,
+from ddarts_mm.models.search import (AblationOptions, DDartsSupernet,
+                                     arch_gradients)
+from ddarts_mm.models.search.losses import (ablation_loss,
                                             ablation_gradient_coefficients,
                                             ablation_scale, fair_darts_loss,
                                             marginal_contributions,
@@ -37,11 +38,13 @@ def draws(model, seed: int = 2) -> torch.Tensor:
 
 
 def exact(model, inputs, labels, deactivation, normalizer, running=None):
-    options = AblationOptions('exact', W_AB, W01, normalizer, TAU,
-                              running, eps=1e-12)
+    """The exact step; ``running``: the model's running ``|m|``."""
+    if running is not None:
+        model.ablation_abs_mean.copy_(running)
+    options = AblationOptions(weight=W_AB, normalizer=normalizer, tau=TAU,
+                              eps=1e-12)
     with model.frozen_weights():
-        return arch_gradients(model, inputs, labels, 'exact', deactivation,
-                              W_AB, W01, options=options)
+        return arch_gradients(model, inputs, labels, options, deactivation)
 
 
 @pytest.mark.parametrize('normalizer,running', [
@@ -63,7 +66,8 @@ def test_exact_gradient_matches_brute_force(normalizer, running):
     ablated = torch.stack([
         F.cross_entropy(model.forward_logits(inputs, i, deactivation), labels)
         for i in range(len(alphas))])
-    scale = ablation_scale(full, ablated, normalizer, TAU, state, 1e-12)
+    scale = ablation_scale(full, ablated, AblationOptions(
+        normalizer=normalizer, tau=TAU, eps=1e-12), state)
     l_ab = ablation_loss(marginal_contributions(full, ablated), scale=scale)
     for i, alpha in enumerate(alphas):
         objective = total_loss(fair_darts_loss(full, alpha, W01), l_ab[i],
@@ -93,7 +97,8 @@ def test_clamped_stays_bounded_where_the_paper_explodes():
         for mean in MEANS:
             full, ablated = contributions_through_zero(mean)
             running = torch.tensor(abs(mean), dtype=torch.float64)
-            scale = ablation_scale(full, ablated, normalizer, TAU, running)
+            scale = ablation_scale(full, ablated, AblationOptions(
+                normalizer=normalizer, tau=TAU), running)
             l_ab = ablation_loss(marginal_contributions(full, ablated),
                                  scale=scale)
             coeffs = ablation_gradient_coefficients(full, ablated, W_AB,
@@ -110,8 +115,8 @@ def test_clamped_stays_bounded_where_the_paper_explodes():
 
 def _mean_contribution(model, inputs, labels, deactivation):
     with model.frozen_weights():
-        result = arch_gradients(model, inputs, labels, 'reference',
-                                deactivation, W_AB, W01)
+        result = arch_gradients(model, inputs, labels, AblationOptions(
+            mode='reference', weight=W_AB), deactivation)
     return float(result.ablation.mean)
 
 
@@ -152,7 +157,8 @@ def test_alpha_gradients_when_the_mean_contribution_crosses_zero():
             max(float(g.norm()) for g in result.grads),
             float(result.ablation.ablation_losses.abs().max()))
     with model.frozen_weights():
-        fair = arch_gradients(model, inputs, labels, 'fair', None, W_AB, W01)
+        fair = arch_gradients(model, inputs, labels,
+                              AblationOptions(mode='none', weight=W_AB))
     fair_norm = max(float(g.norm()) for g in fair.grads)
     # clamped: within a small factor of the FairDARTS step, L_AB bounded
     assert norms['clamped'][0] < 20 * fair_norm + 1.0

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from ddarts_mm.models.search import (ablation_gradient_coefficients,
+from ddarts_mm.models.search import (AblationOptions,
+                                     ablation_gradient_coefficients,
                                      ablation_loss, ablation_scale,
                                      fair_darts_loss,
                                      marginal_contributions,
@@ -58,7 +59,8 @@ def test_gradient_coefficients_are_the_partial_derivatives(sign, size,
     running = torch.tensor(0.1, dtype=torch.float64)
 
     def objectives(values):
-        scale = ablation_scale(values[0], values[1:], normalizer, 0.1,
+        scale = ablation_scale(values[0], values[1:],
+                               AblationOptions(normalizer=normalizer),
                                running)
         l_ab = ablation_loss(marginal_contributions(values[0], values[1:]),
                              scale=scale)
@@ -66,7 +68,8 @@ def test_gradient_coefficients_are_the_partial_derivatives(sign, size,
 
     jacobian = torch.autograd.functional.jacobian(
         objectives, torch.cat([full.view(1), ablated]))
-    scale = ablation_scale(full, ablated, normalizer, 0.1, running)
+    scale = ablation_scale(full, ablated,
+                           AblationOptions(normalizer=normalizer), running)
     coeffs = ablation_gradient_coefficients(full, ablated, weight, scale)
     torch.testing.assert_close(coeffs.a, jacobian[:, 0])
     for i in range(n):
@@ -76,5 +79,6 @@ def test_gradient_coefficients_are_the_partial_derivatives(sign, size,
     if normalizer == 'mean':
         flat = full.expand(n)
         off = ablation_gradient_coefficients(
-            full, flat, weight, ablation_scale(full, flat, 'mean'))
+            full, flat, weight,
+            ablation_scale(full, flat, AblationOptions(normalizer='mean')))
         assert torch.all(off.a == 1) and torch.all(off.b == 0)

@@ -5,7 +5,8 @@ import pytest
 import torch
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
-from ddarts_mm.models.search import DDartsSupernet, arch_gradients
+from ddarts_mm.models.search import (AblationOptions, DDartsSupernet,
+                                     arch_gradients)
 from ddarts_mm.registry import MODELS
 from ddarts_mm.search_space.genotype import Edge, Gene, Genotype
 from ddarts_mm.search_space.layout import SearchLayout
@@ -110,7 +111,7 @@ def test_every_parameter_gets_a_gradient():
     # and the exact architecture gradient reaches every alpha
     with model.frozen_weights():
         result = arch_gradients(model, batch['inputs'], batch['data_samples'],
-                                'exact', torch.rand(4, 5, 7), 0.5, 7.0)
+                                AblationOptions(), torch.rand(4, 5, 7))
     assert all(p.requires_grad for p in model.parameters())
     for grad in result.grads:
         assert torch.isfinite(grad).all() and grad.abs().sum() > 0
