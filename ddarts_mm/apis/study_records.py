@@ -6,6 +6,7 @@ its numbers, the torch thread count (float sums, and so the results, depend
 on it) and the settings of the study; :mod:`.study_verify` re-runs records
 from them.
 """
+import hashlib
 import platform
 import subprocess
 from pathlib import Path
@@ -40,14 +41,33 @@ def package_versions() -> Dict[str, Optional[str]]:
     return versions
 
 
+def data_fingerprint(options: Optional[dict]) -> Dict[str, str]:
+    """SHA-256 of every file under each ``data_root`` of ``options``: a
+    data folder made by another version of the maker is told apart."""
+    roots = sorted({value for key, value in (options or {}).items()
+                    if key.endswith('data_root') and isinstance(value, str)})
+    prints = {}
+    for root in roots:
+        digest = hashlib.sha256()
+        for path in sorted(Path(root).rglob('*')):
+            if path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+        prints[root] = digest.hexdigest()
+    return prints
+
+
 def provenance(settings) -> dict:
-    """Commit, package versions, threads and study settings of a run."""
+    """Commit, package versions, threads, data and study settings of a
+    run."""
     import torch
     status = _git('status', '--porcelain', '--untracked-files=no')
     return dict(commit=_git('rev-parse', 'HEAD'),
                 dirty=None if status is None else bool(status),
                 versions=package_versions(),
                 threads=torch.get_num_threads(),
+                data=data_fingerprint({**(settings.search_options or {}),
+                                       **(settings.train_options or {})}),
                 settings=dict(search_config=settings.search_config,
                               train_config=settings.train_config,
                               parse_method=settings.parse_method,

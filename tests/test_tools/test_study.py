@@ -178,6 +178,7 @@ def test_quick_study_runs_resumes_and_verifies(tmp_path):
         assert 'error' not in record, record
         assert record['provenance']['threads'] == 1
         assert record['provenance']['versions']['torch']
+        assert list(record['provenance']['data'].values())[0]  # its hash
         if record['retrain']:
             assert 0.0 <= record['retrain_top1'] <= 100.0
             assert [r['seed'] for r in record['retrains']] == [0]
