@@ -5,14 +5,14 @@
 the checks several test modules make, as mmdet's
 ``tests/test_models/test_backbones/utils.py`` keeps them.
 """
-from typing import Iterable
+from typing import Iterable, List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.utils.data import Dataset
 
-from ddarts_mm.search_space.genotype import Edge, Gene, Genotype, edges_of
+from ddarts_mm.search_space.genotype import Edge, Gene, Genotype
 
 #: DARTS (second order) CIFAR cells, DARTS pairs ``(op, from_node)``.
 DARTS_V2_NORMAL = [('sep_conv_3x3', 0), ('sep_conv_3x3', 1),
@@ -30,6 +30,11 @@ FAIRDARTS_A_REDUCE = [('max_pool_3x3', 2, 0), ('avg_pool_3x3', 2, 1),
                       ('avg_pool_3x3', 3, 0), ('dil_conv_5x5', 3, 1),
                       ('avg_pool_3x3', 4, 0), ('sep_conv_5x5', 4, 1),
                       ('skip_connect', 5, 0), ('skip_connect', 5, 1)]
+
+
+def edges_of(pairs: Sequence[Tuple[str, int]]) -> List[Edge]:
+    """DARTS pairs ``(op, from_node)``, two per node, as edges."""
+    return [Edge(op, 2 + k // 2, src) for k, (op, src) in enumerate(pairs)]
 
 
 def two_gene_genotype(normal: Gene, reduce: Gene, layers: int,

@@ -72,32 +72,34 @@ def _numpy_safe_globals() -> list:
     return found
 
 
-def _refused(err: BaseException) -> bool:
-    """Whether ``torch.load(weights_only=True)`` refused a pickled type."""
-    return isinstance(err, pickle.UnpicklingError) and 'GLOBAL' in str(err)
+def _refused_global(err: BaseException) -> Optional[str]:
+    """What ``torch.load(weights_only=True)`` refused to unpickle, when a
+    pickled type is why it failed (else None: a framing error)."""
+    text = str(err)
+    if not isinstance(err, pickle.UnpicklingError) or 'GLOBAL' not in text:
+        return None
+    found = re.search(r'GLOBAL ([\w.]+)', text)
+    return found.group(1) if found else _first_line(err)
 
 
 def _load(path: str) -> Any:
-    """``torch.load(weights_only=True)``, then with numpy data allowed."""
+    """``torch.load(weights_only=True)`` with numpy's plain data types
+    (:func:`_numpy_safe_globals`) allowed besides tensors."""
     if not os.path.isfile(path):
         raise AuthorsCheckpointError(f'{path}: no such file')
-    for allowed in ([], _numpy_safe_globals()):
-        try:
-            with torch.serialization.safe_globals(allowed):
-                return torch.load(path, map_location='cpu',
-                                  weights_only=True)
-        except Exception as err:  # noqa: PERF203
-            if not _refused(err):  # zip / pickle framing, truncated file
-                raise AuthorsCheckpointError(
-                    f'{path}: not a PyTorch checkpoint '
-                    f'({_first_line(err)})') from None
-            refusal = err
-    found = re.search(r'GLOBAL ([\w.]+)', str(refusal))
-    what = found.group(1) if found else _first_line(refusal)
-    raise AuthorsCheckpointError(
-        f'{path}: refused to unpickle {what} (only tensors and plain data '
-        'are read, with torch.load(weights_only=True); save the state_dict '
-        'alone to convert it)')
+    try:
+        with torch.serialization.safe_globals(_numpy_safe_globals()):
+            return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as err:  # noqa: B902  (every failure is the file's)
+        refused = _refused_global(err)
+        if refused is None:  # zip / pickle framing, truncated file
+            raise AuthorsCheckpointError(
+                f'{path}: not a PyTorch checkpoint '
+                f'({_first_line(err)})') from None
+        raise AuthorsCheckpointError(
+            f'{path}: refused to unpickle {refused} (only tensors and plain '
+            'data are read, with torch.load(weights_only=True); save the '
+            'state_dict alone to convert it)') from None
 
 
 def _first_line(err: BaseException) -> str:

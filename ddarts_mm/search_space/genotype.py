@@ -13,7 +13,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Union
 
 from .primitives import SEARCH_SPACES
 from .strict_load import load_json, load_yaml
@@ -393,8 +393,3 @@ def atomic_write_text(path: Union[str, os.PathLike], text: str) -> None:
     nothing, the user's umask)."""
     from ddarts_mm.utils.atomic_write import atomic_write_text as write
     write(path, text)
-
-
-def edges_of(pairs: Sequence[Tuple[str, int]]) -> List[Edge]:
-    """DARTS pairs ``(op, from_node)``, two per node, as edges."""
-    return [Edge(op, 2 + k // 2, src) for k, (op, src) in enumerate(pairs)]

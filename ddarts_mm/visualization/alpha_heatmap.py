@@ -3,10 +3,11 @@
 Example:
     >>> import torch
     >>> from ddarts_mm.search_space import SEARCH_SPACES
-    >>> from ddarts_mm.visualization import draw_alpha_heatmap
+    >>> from ddarts_mm.visualization import (alpha_heatmap_figure,
+    ...                                      figure_to_rgb)
     >>> alphas = [torch.zeros(14, 7), torch.ones(14, 7)]  # two cells
-    >>> image = draw_alpha_heatmap(alphas, SEARCH_SPACES['S'],
-    ...                            reductions=[1])
+    >>> image = figure_to_rgb(alpha_heatmap_figure(
+    ...     alphas, SEARCH_SPACES['S'], reductions=[1]))
     >>> image.dtype, image.ndim
     (dtype('uint8'), 3)
 """
@@ -17,7 +18,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ddarts_mm.search_space.layout import dag_rows
-from .figures import figure_to_rgb, new_figure, to_numpy
+from .figures import new_figure, to_numpy
 
 #: Annotate each square with its value when a panel has at most this many.
 _MAX_ANNOTATED = 200
@@ -84,7 +85,7 @@ def color_range(cells: Sequence[np.ndarray], vmin: Optional[float] = None,
     low = low if vmin is None else vmin
     high = high if vmax is None else vmax
     if not high > low:
-        raise ValueError(f'draw_alpha_heatmap: vmax ({high}) must be above '
+        raise ValueError(f'alpha heatmap: vmax ({high}) must be above '
                          f'vmin ({low})')
     return low, high
 
@@ -94,11 +95,11 @@ def _as_cells(alphas) -> List[np.ndarray]:
         alphas = [alphas]
     cells = [to_numpy(a) for a in alphas]
     if not cells:
-        raise ValueError('draw_alpha_heatmap: no alpha given')
+        raise ValueError('alpha heatmap: no alpha given')
     for index, cell in enumerate(cells):
         if cell.ndim != 2:
             raise ValueError(
-                f'draw_alpha_heatmap: alpha of cell {index} must be 2-D '
+                f'alpha heatmap: alpha of cell {index} must be 2-D '
                 f'(edges, ops), got shape {cell.shape}')
     return cells
 
@@ -112,13 +113,44 @@ def alpha_heatmap_figure(alphas: Union[Sequence, np.ndarray],
                          title: Optional[str] = None,
                          vmin: Optional[float] = None,
                          vmax: Optional[float] = None):
-    """A matplotlib figure of :func:`draw_alpha_heatmap`."""
+    """Heatmap of sigmoid(alpha) per cell: rows are edges, columns ops.
+
+    For mmengine's visualizer, e.g. in a hook at the end of an epoch::
+
+        runner.visualizer.add_image('alphas', figure_to_rgb(
+            alpha_heatmap_figure(alphas, op_names)), step=epoch)
+
+    Args:
+        alphas (Sequence[Tensor | np.ndarray] | Tensor | np.ndarray): The
+            raw alphas of every cell, each of shape (edges, ops); a 3-D
+            array (cells, edges, ops) or a single 2-D one also work. Tensors
+            may live on any device.
+        op_names (Sequence[str]): The search space's ops, column order.
+        edge_names (Sequence[str], optional): Row labels. Defaults to
+            :func:`darts_edge_names` when the edge count matches a DARTS
+            cell, else ``'edge i'``.
+        cell_titles (Sequence[str], optional): Panel titles. Defaults to
+            ``'cell i'``.
+        reductions (Sequence[int]): Cells marked as reduction cells.
+            Defaults to ().
+        apply_sigmoid (bool): Draw sigmoid(alpha) (True) or the values as
+            given (False, e.g. already weights). Defaults to True.
+        title (str, optional): Figure title. Defaults to None.
+        vmin, vmax (float, optional): The colour scale. Defaults to None:
+            [0, 1] for weights spread over at least
+            :data:`UNIFORM_SPREAD`, else the data's range (near-uniform
+            weights early in a search get distinct colours; the colour
+            bar's label then states the scale). See :func:`color_range`.
+
+    Returns:
+        matplotlib.figure.Figure: The figure (Agg canvas).
+    """
     cells = _as_cells(alphas)
     num_ops = len(op_names)
     for index, cell in enumerate(cells):
         if cell.shape[1] != num_ops:
             raise ValueError(
-                f'draw_alpha_heatmap: cell {index} has {cell.shape[1]} ops '
+                f'alpha heatmap: cell {index} has {cell.shape[1]} ops '
                 f'per edge but {num_ops} op names were given')
     if apply_sigmoid:
         cells = [1.0 / (1.0 + np.exp(-cell)) for cell in cells]
@@ -171,48 +203,10 @@ def _edge_names(edge_names: Optional[Sequence[str]],
                 num_edges: int) -> List[str]:
     if edge_names is not None:
         if len(edge_names) != num_edges:
-            raise ValueError(f'draw_alpha_heatmap: {len(edge_names)} edge '
+            raise ValueError(f'alpha heatmap: {len(edge_names)} edge '
                              f'names for {num_edges} edges')
         return list(edge_names)
     for steps in range(1, 16):
         if steps * (steps + 3) // 2 == num_edges:
             return darts_edge_names(steps)
     return [f'edge {i}' for i in range(num_edges)]
-
-
-def draw_alpha_heatmap(alphas: Union[Sequence, np.ndarray],
-                       op_names: Sequence[str], **options) -> np.ndarray:
-    """Heatmap of sigmoid(alpha) per cell: rows are edges, columns ops.
-
-    For mmengine's visualizer, e.g. in a hook at the end of an epoch::
-
-        runner.visualizer.add_image(
-            'alphas', draw_alpha_heatmap(alphas, op_names), step=epoch)
-
-    Args:
-        alphas (Sequence[Tensor | np.ndarray] | Tensor | np.ndarray): The
-            raw alphas of every cell, each of shape (edges, ops); a 3-D
-            array (cells, edges, ops) or a single 2-D one also work. Tensors
-            may live on any device.
-        op_names (Sequence[str]): The search space's ops, column order.
-        **options: Keyword arguments of :func:`alpha_heatmap_figure`:
-        edge_names (Sequence[str], optional): Row labels. Defaults to
-            :func:`darts_edge_names` when the edge count matches a DARTS
-            cell, else ``'edge i'``.
-        cell_titles (Sequence[str], optional): Panel titles. Defaults to
-            ``'cell i'``.
-        reductions (Sequence[int]): Cells marked as reduction cells.
-            Defaults to ().
-        apply_sigmoid (bool): Draw sigmoid(alpha) (True) or the values as
-            given (False, e.g. already weights). Defaults to True.
-        title (str, optional): Figure title. Defaults to None.
-        vmin, vmax (float, optional): The colour scale. Defaults to None:
-            [0, 1] for weights spread over at least
-            :data:`UNIFORM_SPREAD`, else the data's range (near-uniform
-            weights early in a search get distinct colours; the colour
-            bar's label then states the scale). See :func:`color_range`.
-
-    Returns:
-        np.ndarray: uint8 RGB image of shape (H, W, 3).
-    """
-    return figure_to_rgb(alpha_heatmap_figure(alphas, op_names, **options))

@@ -14,6 +14,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 from ddarts_mm.engine.optimizers import expand_param_scheduler_cfg
+from ddarts_mm.models.search import DDartsSupernet
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # the paper's searches (the custom-folder one: test_custom_folder_search.py)
@@ -90,12 +91,11 @@ def test_recipe(path):
     p for p in SEARCH + DARTOPTI if 'cifar10.py' in p or 'imagenet' in p
 ], ids=_name)
 def test_supernet_and_optimizers_build(path):
-    search = pytest.importorskip('ddarts_mm.models.search')
     cfg = Config.fromfile(path)
     init_default_scope('ddarts_mm')
     model_cfg = cfg.model.copy()
     model_cfg.pop('type')
-    model = search.DDartsSupernet(**model_cfg)
+    model = DDartsSupernet(**model_cfg)
     wrappers = build_optim_wrapper(model, cfg.optim_wrapper)
     names = model.alpha_names()
     assert list(wrappers.keys()) == ['weights'] + names

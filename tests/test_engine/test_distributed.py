@@ -82,7 +82,6 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_two_ranks_take_identical_architecture_steps(tmp_path):
-    pytest.importorskip('ddarts_mm.models.search')
     context = mp.spawn(_worker, args=(_free_port(), str(tmp_path)),
                        nprocs=WORLD_SIZE, join=False)
     deadline = time.time() + 600

@@ -7,6 +7,7 @@ from mmengine.logging import HistoryBuffer
 
 from ddarts_mm.apis.genotype_cli import main
 from ddarts_mm.apis.genotype_cli.derive import derive_genotype
+from ddarts_mm.models.search import DDartsSupernet
 from ddarts_mm.search_space import Genotype
 from ddarts_mm.search_space.parse import SearchLayout, dag_rows
 
@@ -61,14 +62,13 @@ def test_checkpoint_without_layout_needs_a_config(tmp_path, capsys):
 
 
 def test_layout_rebuilt_from_config(tmp_path):
-    supernet = pytest.importorskip('ddarts_mm.models.search').DDartsSupernet
     config = tmp_path / 'search.py'
     config.write_text(
         "default_scope = 'ddarts_mm'\n"
         "custom_imports = dict(imports=['ddarts_mm.models.search'])\n"
         "model = dict(type='DDartsSupernet', num_cells=3, init_channels=4,"
         " steps=2)\n")
-    model = supernet(num_cells=3, init_channels=4, steps=2)
+    model = DDartsSupernet(num_cells=3, init_channels=4, steps=2)
     with torch.no_grad():
         for alpha, value in zip(model.arch_parameters().values(), alphas()):
             alpha.copy_(value)

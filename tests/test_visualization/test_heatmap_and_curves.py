@@ -7,9 +7,10 @@ import torch
 
 from ddarts_mm.search_space.ops import SEARCH_SPACES
 from ddarts_mm.visualization import (ABLATION_LOSS_PATTERNS,
-                                     MARGINAL_PATTERNS, darts_edge_names,
-                                     draw_alpha_heatmap,
+                                     MARGINAL_PATTERNS, alpha_heatmap_figure,
+                                     darts_edge_names,
                                      draw_marginal_contributions,
+                                     figure_to_rgb,
                                      find_scalars_json, load_scalars,
                                      per_cell_series)
 
@@ -24,8 +25,9 @@ def test_darts_edge_names_order():
 
 
 def test_heatmap_is_rgb_and_shows_the_values():
-    low = draw_alpha_heatmap([torch.full((14, 7), -8.0)], OPS)
-    high = draw_alpha_heatmap(np.full((14, 7), 8.0), OPS)
+    low = figure_to_rgb(alpha_heatmap_figure([torch.full((14, 7), -8.0)],
+                                             OPS))
+    high = figure_to_rgb(alpha_heatmap_figure(np.full((14, 7), 8.0), OPS))
     assert low.dtype == np.uint8 and low.shape[2] == 3
     assert low.shape == high.shape
     assert not np.array_equal(low, high)  # sigmoid 0 and 1 differ in colour
@@ -35,7 +37,6 @@ def test_near_uniform_weights_get_distinct_colours_and_readable_labels():
     """Early in a search (weights 0.47-0.53) the colour scale spans the
     data, value labels are >= 6 pt with 3 decimals, and row labels are
     drawn with a subscript (mathtext), not as the literal 'c_{k-2}'."""
-    from ddarts_mm.visualization import alpha_heatmap_figure
     rng = np.random.default_rng(0)
     weights = rng.uniform(0.47, 0.53, size=(14, 7))
     figure = alpha_heatmap_figure([weights], OPS, apply_sigmoid=False)
@@ -64,11 +65,11 @@ def test_near_uniform_weights_get_distinct_colours_and_readable_labels():
 
 def test_heatmap_checks_shapes():
     with pytest.raises(ValueError, match='7 op names'):
-        draw_alpha_heatmap([torch.zeros(14, 12)], OPS)
+        alpha_heatmap_figure([torch.zeros(14, 12)], OPS)
     with pytest.raises(ValueError, match='2-D'):
-        draw_alpha_heatmap([torch.zeros(14)], OPS)
+        alpha_heatmap_figure([torch.zeros(14)], OPS)
     with pytest.raises(ValueError, match='edge names'):
-        draw_alpha_heatmap([torch.zeros(3, 7)], OPS, edge_names=['a'])
+        alpha_heatmap_figure([torch.zeros(3, 7)], OPS, edge_names=['a'])
 
 
 def _write_scalars(path, cells=3, steps=6):

@@ -25,7 +25,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ddarts_mm.search_space.genotype import Genotype
 from ddarts_mm.search_space.primitives import SEARCH_SPACES
-from ddarts_mm.search_space.size import (log10_cell_search_space_size,
+from ddarts_mm.search_space.size import (log10_network_search_space_size,
                                          network_search_space_size)
 
 from . import Subcommand
@@ -79,9 +79,8 @@ def search_space_info(genotype: Genotype) -> Dict[str, Any]:
         searched_cells=cells,
         search_space_size=network_search_space_size(num_ops, genotype.steps,
                                                     cells),
-        log10_search_space_size=round(
-            cells * log10_cell_search_space_size(num_ops, genotype.steps),
-            2))
+        log10_search_space_size=round(log10_network_search_space_size(
+            num_ops, genotype.steps, cells), 2))
 
 
 def layout_info(genotype: Genotype) -> Dict[str, Any]:

@@ -154,12 +154,11 @@ class AblationLossHook(Hook):
         marginal = np.asarray([h[1] for h in self.history])
         losses = np.asarray([h[2] for h in self.history])
         model = self._supernet(runner)
-        try:
+        reductions = []  # a model without a layout: no set is marked
+        if hasattr(model, 'reductions') and hasattr(model, 'sequence'):
             reductions = reduction_sets(dict(
                 reductions=list(model.reductions),
                 sequence=list(model.sequence)))
-        except (AttributeError, TypeError):
-            reductions = []
         image = draw_marginal_contributions(
             {i: Series(steps, marginal[:, i]) for i in
              range(marginal.shape[1])},

@@ -180,21 +180,19 @@ class DDartsNet(BaseModule):
         self.stem = build_stem(stem, in_channels, init_channels)
         self.cells = nn.ModuleList()
         self.layer_channels: List[int] = []
-        self.layer_strides: List[int] = []
         prev_prev, prev = self.stem.s0_channels, self.stem.s1_channels
         reduction_prev = self.stem.s0_reduced
-        channels, stride = init_channels, self.stem.stride
+        channels = init_channels
         for layer in range(genotype.num_layers):
             reduction = layer in genotype.reductions
             if reduction:
-                channels, stride = 2 * channels, 2 * stride
+                channels *= 2
             cell = EvalCell(genotype.layer_gene(layer), prev_prev, prev,
                             channels, reduction, reduction_prev)
             self.cells.append(cell)
             prev_prev, prev = prev, cell.out_channels
             reduction_prev = reduction
             self.layer_channels.append(cell.out_channels)
-            self.layer_strides.append(stride)
         convert_norm_layers(self, norm_cfg)
         self._freeze_stages()
 
@@ -222,11 +220,6 @@ class DDartsNet(BaseModule):
     def stage_channels(self) -> List[int]:
         """Channels of every stage output."""
         return [self.layer_channels[stage[-1]] for stage in self.stages]
-
-    @property
-    def stage_strides(self) -> List[int]:
-        """Stride of every stage output with respect to the image."""
-        return [self.layer_strides[stage[-1]] for stage in self.stages]
 
     @property
     def out_layers(self) -> List[int]:
@@ -266,7 +259,7 @@ class DDartsNet(BaseModule):
 
         Returns:
             tuple[Tensor]: One (N, C_i, H / s_i, W / s_i) tensor per index
-            of ``out_indices`` (``out_channels``, ``stage_strides``).
+            of ``out_indices`` (``C_i`` in ``out_channels``).
         """
         outs = self._forward_cells(x, set(self.out_layers))
         return tuple(outs[layer] for layer in self.out_layers)

@@ -135,13 +135,6 @@ class AblationScale:
     vanished: torch.Tensor
 
 
-def _paper_scale(mean: torch.Tensor, n: int, eps: float) -> AblationScale:
-    """The paper's denominator ``v = |m|`` of ``n`` sets (0 below ``eps``)."""
-    sign = torch.sign(mean)
-    return AblationScale(mean.abs().clamp_min(eps), sign, -sign / n,
-                         mean.abs() < eps)
-
-
 def ablation_scale(full_loss: torch.Tensor,
                    ablated_losses: torch.Tensor,
                    options: AblationOptions,
@@ -177,7 +170,8 @@ def ablation_scale(full_loss: torch.Tensor,
     zero = torch.zeros_like(mean)
     floor = tau * full_loss
     if normalizer == 'mean':
-        return _paper_scale(mean, n, eps)
+        return AblationScale(mean.abs().clamp_min(eps), sign, -sign / n,
+                             mean.abs() < eps)
     if normalizer == 'clamped':
         use_mean = mean.abs() >= floor
         return AblationScale(
@@ -196,24 +190,18 @@ def ablation_scale(full_loss: torch.Tensor,
 
 
 def ablation_loss(marginal: torch.Tensor,
-                  eps: float = 1e-8,
-                  scale: Optional[AblationScale] = None) -> torch.Tensor:
+                  scale: AblationScale) -> torch.Tensor:
     """Ablation loss of each set (Eq. 7): ``L_AB^i = (M_i - m) / v``.
 
     Args:
         marginal (Tensor): ``(n,)`` marginal contributions ``M`` (Eq. 6).
-        eps (float): With ``scale=None``: ``v = |m|`` (the paper's
-            normaliser), and ``L_AB = 0`` when ``|m| < eps``.
-            Defaults to 1e-8.
-        scale (AblationScale, optional): The denominator from
-            :func:`ablation_scale`. Defaults to None.
+        scale (AblationScale): The denominator ``v``
+            (:func:`ablation_scale`).
 
     Returns:
         Tensor: ``(n,)`` ablation losses (they sum to 0; all 0 where the
         scale vanished).
     """
-    if scale is None:
-        scale = _paper_scale(marginal.mean(), marginal.numel(), eps)
     values = (marginal - marginal.mean()) / scale.value
     return torch.where(scale.vanished, torch.zeros_like(values), values)
 

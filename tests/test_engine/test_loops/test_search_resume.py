@@ -12,14 +12,15 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.runner import Runner
+
+from ddarts_mm.models.search import DDartsSupernet
 from helpers import assert_same_search_state, random_images_loader
 
 
 def _search(work_dir, search_runner_cfg, interval, by_epoch,
             resume_from=None):
-    supernet = pytest.importorskip('ddarts_mm.models.search').DDartsSupernet
     torch.manual_seed(0)
-    model = supernet(num_cells=3, init_channels=4, steps=2)
+    model = DDartsSupernet(num_cells=3, init_channels=4, steps=2)
     cfg = search_runner_cfg(work_dir, model, max_epochs=2)
     cfg.update(train_dataloader=random_images_loader(4, 0))
     cfg['train_cfg']['arch_dataloader'] = random_images_loader(4, 1)

@@ -5,6 +5,7 @@ from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 
 from ddarts_mm.engine.optimizers import (PerCellOptimWrapperConstructor,
                                          expand_param_scheduler_cfg)
+from ddarts_mm.models.search import DDartsSupernet
 
 
 def _build(model, cfg):
@@ -103,10 +104,9 @@ def test_arch_step_changes_only_alphas_with_gradient(fake_supernet,
 
 def test_real_supernet_arch_step_is_per_cell(optim_wrapper_cfg):
     """On DDartsSupernet: a zero learning rate on one cell freezes it only."""
-    supernet = pytest.importorskip('ddarts_mm.models.search').DDartsSupernet
     torch.manual_seed(0)
-    model = supernet(num_cells=3, init_channels=4, steps=2,
-                     ablation=dict(mode='none'))
+    model = DDartsSupernet(num_cells=3, init_channels=4, steps=2,
+                           ablation=dict(mode='none'))
     wrappers = _build(model, optim_wrapper_cfg(
         alpha_1=dict(optimizer=dict(lr=0.0))))
     before = {k: v.detach().clone() for k, v in

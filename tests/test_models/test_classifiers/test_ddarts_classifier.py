@@ -14,9 +14,9 @@ from ddarts_mm.models.backbones import DDartsNet  # noqa: E402
 from ddarts_mm.models.classifiers import DDartsClassifier  # noqa: E402
 from ddarts_mm.models.heads import DartsAuxHead  # noqa: E402
 from ddarts_mm.registry import MODELS  # noqa: E402
-from ddarts_mm.search_space.genotype import Gene, Genotype, edges_of  # noqa
-from helpers import (DARTS_V2_NORMAL, darts_v2, fairdarts_a,  # noqa: E402
-                     num_params)
+from ddarts_mm.search_space.genotype import Gene, Genotype  # noqa: E402
+from helpers import (DARTS_V2_NORMAL, darts_v2, edges_of,  # noqa: E402
+                     fairdarts_a, num_params)
 
 def classifier_cfg(genotype: Genotype, channels: int, num_classes: int = 10,
                    aux: bool = True, **backbone) -> dict:

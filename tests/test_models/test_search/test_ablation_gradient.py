@@ -6,12 +6,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ddarts_mm.models.search import (DDartsSupernet, ablation_loss,
+from ddarts_mm.models.search import (AblationOptions, DDartsSupernet,
+                                     ablation_loss, ablation_scale,
                                      arch_gradients, fair_darts_loss,
                                      marginal_contributions, total_loss)
 from ddarts_mm.search_space.genotype import Edge, Gene, Genotype
 
 W_AB, W01, EPS = 0.5, 7.0, 1e-8
+#: The paper's denominator of Eq. 7, ``|m|``.
+PAPER = AblationOptions(normalizer='mean', eps=EPS)
 DEVICES = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
 SCHEDULES = ['plain', 'batched', 'segmented']
 #: (rtol, atol relative to the largest gradient) of exact vs brute force
@@ -67,7 +70,8 @@ def objectives(model, inputs, labels, weights):
         F.cross_entropy(model.forward_logits(inputs, i, weights), labels)
         for i in range(len(alphas))
     ])
-    l_ab = ablation_loss(marginal_contributions(full, ablated), EPS)
+    l_ab = ablation_loss(marginal_contributions(full, ablated),
+                         ablation_scale(full, ablated, PAPER))
     return [total_loss(fair_darts_loss(full, alpha, W01), l_ab[i], W_AB)
             for i, alpha in enumerate(alphas)]
 
@@ -80,10 +84,10 @@ def brute_force(model, inputs, labels, weights):
 
 
 def options(model, mode='exact', weight=W_AB, eps=EPS):
-    """The model's options (its schedule) with the paper's normaliser,
-    the one :func:`objectives` differentiates."""
+    """The model's options (its schedule) with :data:`PAPER`'s
+    normaliser, the one :func:`objectives` differentiates."""
     return replace(model.ablation_options, mode=mode, weight=weight,
-                   normalizer='mean', eps=eps)
+                   normalizer=PAPER.normalizer, eps=eps)
 
 
 def fast(model, inputs, labels, weights, mode='exact'):
@@ -211,6 +215,8 @@ def test_zero_ablation_weight_is_fairdarts_but_still_logs_ablation():
     for got, want in zip(exact.grads, fair.grads):
         torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-14)
     assert exact.ablation.mode == 'exact'
-    torch.testing.assert_close(exact.ablation.ablation_losses,
-                               ablation_loss(exact.ablation.marginal, EPS))
+    result = exact.ablation
+    torch.testing.assert_close(result.ablation_losses, ablation_loss(
+        result.marginal, ablation_scale(result.full_loss,
+                                        result.ablated_losses, PAPER)))
     torch.testing.assert_close(exact.total, fair.total)

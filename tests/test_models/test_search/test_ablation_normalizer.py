@@ -68,7 +68,7 @@ def test_exact_gradient_matches_brute_force(normalizer, running):
         for i in range(len(alphas))])
     scale = ablation_scale(full, ablated, AblationOptions(
         normalizer=normalizer, tau=TAU, eps=1e-12), state)
-    l_ab = ablation_loss(marginal_contributions(full, ablated), scale=scale)
+    l_ab = ablation_loss(marginal_contributions(full, ablated), scale)
     for i, alpha in enumerate(alphas):
         objective = total_loss(fair_darts_loss(full, alpha, W01), l_ab[i],
                                W_AB)

@@ -24,22 +24,28 @@ def test_zero_one_loss_pushes_away_from_half():
         2.0 + 7.0 * float(zero_one_loss(alpha.detach())))
 
 
+def paper_ablation_loss(full, ablated):
+    """Eq. 7 with the paper's denominator ``|m|`` (``eps`` 1e-8)."""
+    scale = ablation_scale(full, ablated, AblationOptions(normalizer='mean'))
+    return ablation_loss(marginal_contributions(full, ablated), scale)
+
+
 def test_ablation_loss_signs_and_degenerate_mean():
     full = torch.tensor(1.0)
     ablated = torch.tensor([1.5, 1.2, 1.0, 0.9])  # set 0 helps most
     marginal = marginal_contributions(full, ablated)
     torch.testing.assert_close(marginal, torch.tensor([-0.5, -0.2, 0.0, 0.1]))
-    l_ab = ablation_loss(marginal)
+    l_ab = paper_ablation_loss(full, ablated)
     assert float(l_ab.sum()) == pytest.approx(0.0, abs=1e-6)
     assert l_ab.argmin() == 0 and l_ab.argmax() == 3
     # m < 0: the authors' version agrees; m > 0: it flips the ranking
     torch.testing.assert_close(reference_ablation_loss(marginal), l_ab)
-    assert torch.allclose(reference_ablation_loss(-marginal),
-                          -ablation_loss(-marginal))
-    assert ablation_loss(-marginal).argmin() == 3  # still "helps more"
+    flipped = paper_ablation_loss(full, full + marginal)  # M -> -M
+    assert torch.allclose(reference_ablation_loss(-marginal), -flipped)
+    assert flipped.argmin() == 3  # still "helps more"
     # |m| < eps: no ablation loss at all
     flat = torch.tensor([1e-10, -1e-10, 0.0])
-    assert torch.all(ablation_loss(flat) == 0)
+    assert torch.all(paper_ablation_loss(full, full - flat) == 0)
     assert torch.all(reference_ablation_loss(flat) == 0)
     assert float(total_loss(torch.tensor(2.0), torch.tensor(0.4),
                             0.5)) == pytest.approx(2.2)
