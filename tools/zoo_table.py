@@ -26,10 +26,10 @@ try:
 except ImportError:  # run from a source checkout without installation
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ddarts_mm.search_space.genotype import (Genotype,  # noqa: E402
-                                             atomic_write_text)
+from ddarts_mm.search_space.genotype import Genotype  # noqa: E402
 from ddarts_mm.search_space.grow import grow_genotype  # noqa: E402
 from ddarts_mm.search_space.zoo import get_genotype, zoo_names  # noqa: E402
+from ddarts_mm.utils.atomic_write import atomic_write_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / 'docs' / 'zoo_table.md'

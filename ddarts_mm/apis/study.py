@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from ddarts_mm.search_space.genotype import atomic_write_text
 from ddarts_mm.search_space.sampling import random_genotype
+from ddarts_mm.utils.atomic_write import atomic_write_text
 
 from .study_records import DEFAULT_THREADS, provenance
 from .study_report import PAPER_W01, PAPER_W_AB, write_study

@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ddarts_mm.search_space.genotype import atomic_write_text
+from ddarts_mm.utils.atomic_write import atomic_write_text
 from .study_stats import (Difference, format_bootstrap, format_difference,
                           maybe_difference, mean, percentile_among,
                           pooled_within_std, sample_std, verdict)

@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 from typing import Callable, Dict, Optional, Sequence
 
-from ddarts_mm.search_space.genotype import atomic_write_text
+from ddarts_mm.utils.atomic_write import atomic_write_text
 
 from .context import (EXIT_STAGE_FAILED, EXIT_USAGE, RESULT_FILE, STAGES,
                       DemoContext, DemoError, find_project_root)

@@ -9,7 +9,7 @@ from pathlib import Path
 from pprint import pformat
 from typing import Dict, Sequence
 
-from ddarts_mm.search_space.genotype import atomic_write_text
+from ddarts_mm.utils.atomic_write import atomic_write_text
 
 from .context import DemoContext, DemoError
 

@@ -12,9 +12,12 @@ from_node)`` applies ``op`` to node ``from_node`` and adds it to ``to_node``.
 import json
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
+from ddarts_mm.utils.atomic_write import atomic_write_text
+from ddarts_mm.utils.text_file import read_text_file
 from .primitives import SEARCH_SPACES
 from .strict_load import load_json, load_yaml
 
@@ -202,7 +205,7 @@ class Genotype:
         if not path.is_file():
             raise GenotypeError(f'{path}: no such genotype file')
         fmt = _format_of(path)
-        return cls.loads(read_text_file(path), fmt, str(path))
+        return cls.loads(read_genotype_text(path), fmt, str(path))
 
 
 # -------------------------------------------------------------- validation
@@ -372,24 +375,8 @@ def _dump_json(data: Dict[str, Any]) -> str:
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
-def read_text_file(path: Union[str, os.PathLike]) -> str:
-    """The UTF-8 text of a genotype file; a :class:`GenotypeError` names it
-    when it is too large or not text."""
-    path = Path(path)
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise GenotypeError(f'{path}: {size} bytes, larger than a genotype '
-                            f'file can be ({MAX_FILE_BYTES})')
-    try:
-        return path.read_text(encoding='utf-8')
-    except UnicodeDecodeError as err:
-        raise GenotypeError(f'{path}: not a UTF-8 text file (byte '
-                            f'{err.start})') from None
-
-
-def atomic_write_text(path: Union[str, os.PathLike], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename
-    (:func:`ddarts_mm.utils.atomic_write.atomic_write_text`: whole or
-    nothing, the user's umask)."""
-    from ddarts_mm.utils.atomic_write import atomic_write_text as write
-    write(path, text)
+#: The text of a genotype file: :func:`ddarts_mm.utils.text_file.
+#: read_text_file` with the genotype limits (a :class:`GenotypeError` names
+#: a file that is too large or not text).
+read_genotype_text = partial(read_text_file, max_bytes=MAX_FILE_BYTES,
+                             error=GenotypeError, kind='genotype')

@@ -32,8 +32,8 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-from .genotype import (Edge, Gene, Genotype, GenotypeError, read_text_file,
-                       validate_genotype)
+from .genotype import (Edge, Gene, Genotype, GenotypeError,
+                       read_genotype_text, validate_genotype)
 from .primitives import SEARCH_SPACES
 
 #: Field order of the legacy namedtuples (for positional arguments).
@@ -386,7 +386,7 @@ def load_legacy_all(path: PathLike) -> Dict[str, Genotype]:
     path = Path(path)
     if not path.is_file():
         raise GenotypeError(f'{path}: no such legacy genotype file')
-    return loads_legacy_all(read_text_file(path), str(path), path.stem)
+    return loads_legacy_all(read_genotype_text(path), str(path), path.stem)
 
 
 def load_legacy(path: PathLike, name: Optional[str] = None) -> Genotype:

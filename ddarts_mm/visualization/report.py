@@ -15,8 +15,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ddarts_mm.search_space.genotype import Genotype, atomic_write_text
+from ddarts_mm.search_space.genotype import Genotype
 from ddarts_mm.search_space.primitives import search_space_ops
+from ddarts_mm.utils.atomic_write import atomic_write_text
 from .alpha_heatmap import alpha_heatmap_figure, edge_names_of
 from .curves import marginal_contributions_figure
 from .figures import save_figure, to_numpy

@@ -9,9 +9,10 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from ddarts_mm.registry import HOOKS
-from ddarts_mm.search_space.genotype import Genotype, atomic_write_text
+from ddarts_mm.search_space.genotype import Genotype
 from ddarts_mm.search_space.parse import (PARSE_METHODS, SearchLayout,
                                           count_dominant_ops, parse_genotype)
+from ddarts_mm.utils.atomic_write import atomic_write_text
 
 #: Key of the supernet layout in a search checkpoint's ``meta``.
 LAYOUT_META_KEY = 'ddarts_search_layout'
