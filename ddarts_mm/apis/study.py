@@ -172,7 +172,7 @@ def _logged(work_dir: Path, key: str) -> List[float]:
 def load_study_config(path: str, options: Optional[dict]):
     """Read a base config and apply its ``--cfg-options`` (one-line errors
     naming the file and the key)."""
-    from ddarts_mm.apis.run import check_cfg_options, read_config
+    from ddarts_mm.apis.run_config import check_cfg_options, read_config
     cfg = read_config(path)
     if options:
         check_cfg_options(cfg, options, path)

@@ -89,7 +89,7 @@ def study_parser():
 
 def _data_root_options(cfg_path: str, root: str) -> dict:
     """``--cfg-options`` moving every dataset ``data_root`` to ``root``."""
-    from ddarts_mm.apis.run import read_config
+    from ddarts_mm.apis.run_config import read_config
     cfg = read_config(cfg_path)
     options = {}
 

@@ -27,7 +27,7 @@ NEEDS_A_SEARCH = {
 @pytest.mark.slow
 def test_shipped_configs_pass_the_preflight_check(monkeypatch):
     from ddarts_mm.apis.preflight import PreflightError, preflight
-    from ddarts_mm.apis.run import load_config, train_parser
+    from ddarts_mm.apis.run_config import load_config, train_parser
     monkeypatch.chdir(REPO)
     assert len(CONFIGS) > 40
     for config in CONFIGS:

@@ -3,8 +3,9 @@ RetinaNet (DO-2-ResNet18) reaches box AP >= 0.3 and Mask R-CNN
 (DO-2-ResNet18) mask AP >= 0.2 on the val splits.
 
 Each detector is trained once per module (the fixtures), through the same
-config handling as ``tools/train.py`` (``ddarts_mm.apis.run.load_config``,
-which adds the safe checkpoint hook), with the demo configs unchanged
+config handling as ``tools/train.py``
+(``ddarts_mm.apis.run_config.load_config``, which adds the safe checkpoint
+hook), with the demo configs unchanged
 except for the paths; the metrics are those of the validation run that the
 config's loop does at the end of training.
 """
@@ -42,7 +43,7 @@ def train_demo(config: str, data_root: str, work_dir: str) -> dict:
     """Train a demo config on ``data_root``; returns the final metrics."""
     from mmengine.runner import Runner
 
-    from ddarts_mm.apis.run import load_config, train_parser
+    from ddarts_mm.apis.run_config import load_config, train_parser
     from ddarts_mm.utils import check_data_paths
     args = train_parser().parse_args(
         [osp.join(REPO, config), '--work-dir', work_dir])

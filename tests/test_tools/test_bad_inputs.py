@@ -272,7 +272,7 @@ def test_cfg_options_may_add_component_arguments():
     """mmdet's ``test_evaluator.format_only=True``: an argument, not a typo."""
     from mmengine.config import Config
 
-    from ddarts_mm.apis.run import check_cfg_options
+    from ddarts_mm.apis.run_config import check_cfg_options
     cfg = Config(dict(test_evaluator=dict(type='CocoMetric'),
                       loader=[dict(a=1)]))
     check_cfg_options(cfg, {'test_evaluator.format_only': True,
@@ -285,7 +285,8 @@ def test_cfg_options_accept_new_keys_and_name_the_nearest_for_typos():
     same dict is a misspelling, reported with that key."""
     from mmengine.config import Config
 
-    from ddarts_mm.apis.run import ConfigError, check_cfg_options
+    from ddarts_mm.apis.run_config import check_cfg_options
+    from ddarts_mm.apis.run_errors import ConfigError
     cfg = Config(dict(
         train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=12),
         train_dataloader=dict(batch_size=2, dataset=dict(
@@ -705,7 +706,7 @@ def test_documented_options_are_accepted(options, tmp_path):
     """README's ablation options through --cfg-options: no 'config has no
     key', and the pre-flight check passes them."""
     from ddarts_mm.apis.preflight import preflight
-    from ddarts_mm.apis.run import load_config, train_parser
+    from ddarts_mm.apis.run_config import load_config, train_parser
     args = train_parser().parse_args([str(SEARCH_DEMO), '--cfg-options',
                                       *options])
     cfg = load_config(args)

@@ -199,14 +199,15 @@ def test_training_logs_no_registry_scope_warning(trained):
 
 # ------------------------------------------------------------- flags
 def _cfg(path: str):
-    from ddarts_mm.apis.run import load_config, train_parser
+    from ddarts_mm.apis.run_config import load_config, train_parser
     return load_config(train_parser().parse_args([osp.join(REPO, path)]))
 
 
 def test_tta_rewrites_detector_and_classifier_configs():
     from mmengine.config import Config
 
-    from ddarts_mm.apis.run import ConfigError, _enable_tta
+    from ddarts_mm.apis.run import _enable_tta
+    from ddarts_mm.apis.run_errors import ConfigError
     det = _cfg(RETINANET)
     _enable_tta(det, RETINANET)
     assert det.model.type == 'DetTTAModel'
@@ -238,7 +239,7 @@ def test_tta_rewrites_detector_and_classifier_configs():
 
 def test_every_shipped_config_passes_the_type_check():
     """No false alarm of check_types on the configs of this repository."""
-    from ddarts_mm.apis.run import check_types
+    from ddarts_mm.apis.run_config import check_types
     configs = sorted(glob.glob(osp.join(REPO, 'configs', '*', '*.py')))
     assert len(configs) > 30
     for path in configs:
