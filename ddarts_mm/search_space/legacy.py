@@ -3,10 +3,11 @@
 Legacy genotypes are Python literals such as
 ``DARTS_V2 = Genotype(normal=[('sep_conv_3x3', 0), ...], ...)`` or
 ``Genotype_nested(genes=[[...]], concat=range(2, 6), reductions=[2, 6])``.
-They are read with :mod:`ast` and a restricted evaluator that knows only
-lists, tuples, strings, integers, ``None``, ``range(...)``, ``list(...)``,
-``tuple(...)``, ``+`` between lists, ``*`` of a list by an integer and names
-assigned earlier in the same file. Nothing is ever executed (no ``eval``).
+They are read with :mod:`ast` and a restricted evaluator
+(:class:`~.literal_eval.LiteralEvaluator`) that knows only lists, tuples,
+strings, integers, ``None``, ``range(...)``, ``list(...)``, ``tuple(...)``,
+``+`` between lists, ``*`` of a list by an integer and names assigned
+earlier in the same file. Nothing is ever executed (no ``eval``).
 
 Supported constructors (positional or keyword arguments):
 
@@ -34,6 +35,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .genotype import (Edge, Gene, Genotype, GenotypeError,
                        read_genotype_text, validate_genotype)
+from .literal_eval import LiteralEvaluator
 from .primitives import SEARCH_SPACES
 
 #: Field order of the legacy namedtuples (for positional arguments).
@@ -51,115 +53,8 @@ _EXTRA_FIELDS: Dict[str, Tuple[str, ...]] = {
 #: DARTS' 8-layer layout: the normal gene everywhere but layers 2 and 5.
 DARTS_SEQUENCE: Tuple[int, ...] = (0, 0, 1, 0, 0, 1, 0, 0)
 DARTS_REDUCTIONS: Tuple[int, ...] = (2, 5)
-_MAX_ITEMS = 100_000  # cap on range() / list repetition / list + list sizes
-_MAX_NODES = 1_000_000  # cap on the expressions evaluated for one file
 
 PathLike = Union[str, os.PathLike]
-
-
-# ------------------------------------------------------------ evaluation
-class _Evaluator:
-    """Restricted literal evaluation over one file's assignments."""
-
-    def __init__(self, where: str) -> None:
-        self.where = where
-        self.names: Dict[str, ast.expr] = {}
-        self._resolving: List[str] = []
-        self._values: Dict[str, Any] = {}  # each name evaluated once
-        self._budget = _MAX_NODES
-
-    def error(self, field: str, message: str) -> GenotypeError:
-        return GenotypeError(f'{self.where}: field {field}: {message}')
-
-    def value(self, node: ast.expr, field: str) -> Any:
-        self._budget -= 1
-        if self._budget < 0:
-            raise self.error(field, f'more than {_MAX_NODES} expressions to '
-                             'evaluate')
-        if isinstance(node, ast.Constant):
-            if node.value is None or (isinstance(node.value, (int, str))
-                                      and not isinstance(node.value, bool)):
-                return node.value
-            raise self.error(field, f'unsupported constant {node.value!r}')
-        if isinstance(node, (ast.List, ast.Tuple)):
-            items = [self.value(item, field) for item in node.elts]
-            return items if isinstance(node, ast.List) else tuple(items)
-        if (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
-                and isinstance(node.operand, ast.Constant)
-                and type(node.operand.value) is int):
-            return -node.operand.value
-        if isinstance(node, ast.Call):
-            return self._call(node, field)
-        if isinstance(node, ast.BinOp):
-            return self._binop(node, field)
-        if isinstance(node, ast.Name):
-            return self._name(node.id, field)
-        raise self.error(field, f'unsupported expression '
-                         f'{_snippet(node)!r} (only lists, tuples, strings, '
-                         'integers and range() are allowed)')
-
-    def _call(self, node: ast.Call, field: str) -> Any:
-        func = node.func.id if isinstance(node.func, ast.Name) else None
-        if func not in ('range', 'list', 'tuple') or node.keywords:
-            raise self.error(field, f'unsupported call {_snippet(node)!r} '
-                             '(only range(), list() and tuple() are allowed)')
-        args = [self.value(arg, field) for arg in node.args]
-        if func == 'range':
-            if not 1 <= len(args) <= 3 or not all(
-                    type(arg) is int for arg in args):
-                raise self.error(field, f'range() takes 1 to 3 integers, '
-                                 f'got {_snippet(node)!r}')
-            if len(args) == 3 and args[2] == 0:
-                raise self.error(field, 'range() step must not be zero')
-            values = range(*args)
-            if len(values) > _MAX_ITEMS:
-                raise self.error(field, f'{_snippet(node)!r} is too long')
-            return list(values)
-        if len(args) != 1 or not isinstance(args[0], (list, tuple)):
-            raise self.error(field, f'{func}() takes one list or tuple, got '
-                             f'{_snippet(node)!r}')
-        return list(args[0]) if func == 'list' else tuple(args[0])
-
-    def _binop(self, node: ast.BinOp, field: str) -> Any:
-        left = self.value(node.left, field)
-        right = self.value(node.right, field)
-        if isinstance(node.op, ast.Add) and type(left) is type(right) and (
-                isinstance(left, (list, tuple))):
-            if len(left) + len(right) > _MAX_ITEMS:
-                raise self.error(field, f'{_snippet(node)!r} is too long')
-            return left + right
-        if isinstance(node.op, ast.Mult):
-            seq, times = ((left, right) if isinstance(left, (list, tuple))
-                          else (right, left))
-            if isinstance(seq, (list, tuple)) and type(times) is int:
-                if len(seq) * max(times, 0) > _MAX_ITEMS:
-                    raise self.error(field, f'{_snippet(node)!r} is too long')
-                return seq * times
-        raise self.error(field, f'unsupported operation {_snippet(node)!r} '
-                         '(only list + list and list * int are allowed)')
-
-    def _name(self, name: str, field: str) -> Any:
-        if name not in self.names:
-            raise self.error(field, f'unknown name {name!r} (only names '
-                             'assigned earlier in the file can be used)')
-        if name in self._values:
-            return self._values[name]
-        if name in self._resolving:
-            raise self.error(field, f'name {name!r} refers to itself')
-        self._resolving.append(name)
-        try:
-            # the field and the first name used in it, not the whole chain
-            inner = field if field.endswith(')') else f'{field} ({name})'
-            value = self.value(self.names[name], inner)
-        finally:
-            self._resolving.pop()
-        self._values[name] = value
-        return value
-
-
-def _snippet(node: ast.AST, limit: int = 60) -> str:
-    text = ast.unparse(node)
-    return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
 def _constructor(node: ast.expr) -> Optional[str]:
@@ -236,7 +131,7 @@ def _int_list(value: Any, where: str, field: str) -> List[int]:
     return list(value)
 
 
-def _from_darts(args: Dict[str, ast.expr], ev: _Evaluator, name: str,
+def _from_darts(args: Dict[str, ast.expr], ev: LiteralEvaluator, name: str,
                 where: str, label: str) -> Genotype:
     for key in ('normal', 'reduce'):
         if key not in args:
@@ -271,7 +166,7 @@ def _from_darts(args: Dict[str, ast.expr], ev: _Evaluator, name: str,
                     steps, _search_space(genes), name, source)
 
 
-def _from_nested(args: Dict[str, ast.expr], ev: _Evaluator, kind: str,
+def _from_nested(args: Dict[str, ast.expr], ev: LiteralEvaluator, kind: str,
                  name: str, where: str, label: str) -> Genotype:
     for key in ('genes', 'reductions'):
         if key not in args:
@@ -304,7 +199,7 @@ def _from_nested(args: Dict[str, ast.expr], ev: _Evaluator, kind: str,
                     name, source)
 
 
-def _convert(call: ast.Call, kind: str, ev: _Evaluator, name: str,
+def _convert(call: ast.Call, kind: str, ev: LiteralEvaluator, name: str,
              label: str) -> Genotype:
     where = f'{ev.where}: {name}'
     outer, ev.where = ev.where, where
@@ -348,7 +243,7 @@ def loads_legacy_all(text: str, where: str = '<text>',
         # null bytes (ValueError); nesting the parser cannot hold
         raise GenotypeError(f'{where}: not a legacy genotype file '
                             f'({type(err).__name__}: {err})') from None
-    ev = _Evaluator(where)
+    ev = LiteralEvaluator(where)
     label = Path(where).name
     found: Dict[str, Genotype] = {}
     bare = 0
