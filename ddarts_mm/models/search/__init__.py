@@ -6,7 +6,8 @@ from .losses import (AblationGradientCoefficients, AblationScale,
                      ablation_scale, fair_darts_loss, marginal_contributions,
                      reference_ablation_loss, total_loss, zero_one_loss)
 from .mixed_op import MixedOp, mixed_op
-from .search_cell import CellTrace, SearchCell
+from .cell_passes import CellTrace
+from .search_cell import SearchCell
 from .search_options import NORMALIZERS, AblationOptions
 from .supernet import DDartsSupernet
 

@@ -14,7 +14,7 @@ candidate outputs of ``f``'s input edges and the node-0 edges of layer
 - ``'batched'``: as ``'plain'``, but at layer ``j`` the ablated passes that
   reached it (sets first used at ``f <= j``) run as one cell forward on
   their concatenated batches, each with its own edge weights and its own BN
-  statistics (:class:`~.mixed_op.PassBatchNorm2d`): ``n`` cell launches
+  statistics (:class:`~.cell_passes.PassBatchNorm2d`): ``n`` cell launches
   instead of ``n(n+1)/2``, for launch-bound devices (GPUs).
 - ``'segmented'`` (memory-saving): the full pass cut into one autograd
   segment per cell, differentiated top-down twice (``L`` and ``S``),
@@ -35,8 +35,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .arch_amp import scale_loss, unscale_weights
-from .mixed_op import per_pass_batch_norm
-from .search_cell import CellTrace
+from .cell_passes import (CellTrace, forward_passes, forward_resumed,
+                          forward_traced, input_term, per_pass_batch_norm)
 from .search_options import SCHEDULES
 #: ``(L, [L_-k], {set: dL/dw}, {set: dS/dw})``, losses detached.
 ExactParts = Tuple[torch.Tensor, List[torch.Tensor], Dict[int, torch.Tensor],
@@ -91,8 +91,8 @@ def full_pass(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor,
                 state = leaf(state)
                 leaves.append((index, state))
             cell_inputs.append(state)
-        out, trace = cell.forward_traced(*cell_inputs,
-                                         weights[model.sequence[layer]])
+        out, trace = forward_traced(cell, *cell_inputs,
+                                    weights[model.sequence[layer]])
         states.append(out)
         traces.append(trace)
         segments.append(Segment(leaves, out))
@@ -137,22 +137,22 @@ def ablated_pass(model: nn.Module, full: FullPass, set_index: int,
         return leaves
 
     cell = model.cells[first]
-    given = [cell.input_term(full.traces[first], node, (0, 1),
-                             deactivation[first])
+    given = [input_term(cell, full.traces[first], node, (0, 1),
+                        deactivation[first])
              for node in range(cell.steps)]
-    outs = [cell.forward_resumed(None, reuse(first, given),
-                                 deactivation[first])]
+    outs = [forward_resumed(cell, None, reuse(first, given),
+                            deactivation[first])]
     if first + 1 < num_layers:
         layer = first + 1
         cell = model.cells[layer]
         if layer in off:
-            given = [cell.input_term(full.traces[layer], node, (0, ),
-                                     deactivation[layer])
+            given = [input_term(cell, full.traces[layer], node, (0, ),
+                                deactivation[layer])
                      for node in range(cell.steps)]
         else:
             given = list(full.traces[layer].node0_terms)
-        outs.append(cell.forward_resumed(outs[-1], reuse(layer, given),
-                                         layer_weights(layer)))
+        outs.append(forward_resumed(cell, outs[-1], reuse(layer, given),
+                                    layer_weights(layer)))
     for layer in range(first + 2, num_layers):
         outs.append(model.cells[layer](outs[-2], outs[-1],
                                        layer_weights(layer)))
@@ -211,8 +211,8 @@ def batched_passes(model: nn.Module, full: FullPass,
             passes = order[:bisect_right(forks, layer)]
             if not passes:
                 continue
-            outputs[layer] = cell.forward_passes(
-                outputs.pop(layer - 2, None), outputs.get(layer - 1),
+            outputs[layer] = forward_passes(
+                cell, outputs.pop(layer - 2, None), outputs.get(layer - 1),
                 full.traces[layer],
                 _pass_weights(model, layer, passes, weights, deactivation))
     logits = model.head(outputs.pop(len(model.cells) - 1))

@@ -28,6 +28,7 @@ from ddarts_mm.search_space.parse import edge_weights
 from ddarts_mm.search_space.zoo import get_genotype
 from .ablation import AblationResult, DeactivationSampler, ReduceFn
 from .alpha_sets import check_genotype, initial_alpha, supernet_layout
+from .cell_passes import to_pass_batch_norm
 from .search_cell import SearchCell
 from .search_options import (AblationOptions, alpha_init_options,
                              check_supernet_choices)
@@ -164,7 +165,9 @@ class DDartsSupernet(BaseModel):
             cells.append(cell)
             reduction_prev = reduction
             prev_prev, prev = prev, cell.out_channels
-        self.cells = nn.ModuleList(cells)
+        # BN that can normalise batched ablated passes one by one (the
+        # 'batched' schedule); plain BN otherwise
+        self.cells = to_pass_batch_norm(nn.ModuleList(cells))
         self.global_pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(prev, num_classes)
 

@@ -9,8 +9,8 @@ from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from ddarts_mm.models.search import ablation_schedules as schedules
 from ddarts_mm.models.search.arch_amp import _LOSS_SCALE, ArchAutocast
-from ddarts_mm.models.search.mixed_op import (PassBatchNorm2d,
-                                              per_pass_batch_norm)
+from ddarts_mm.models.search.cell_passes import (PassBatchNorm2d,
+                                                 per_pass_batch_norm)
 from test_ablation_gradient import (SCHEDULES, batch, brute_force,
                                      deactivation, fast, shared_genotype,
                                      small_supernet)

@@ -4,6 +4,8 @@ import torch
 import torch.nn as nn
 
 from ddarts_mm.models.search import MixedOp, SearchCell
+from ddarts_mm.models.search.cell_passes import (forward_resumed,
+                                                 forward_traced, input_term)
 from ddarts_mm.search_space.layout import dag_rows
 from ddarts_mm.search_space.ops import SEARCH_SPACES
 
@@ -42,18 +44,18 @@ def test_cell_layout_and_resumed_forward():
     weights = torch.rand(9, 7)
     out = cell(s0, s1, weights)
     assert out.shape == (2, 12, 4, 4)
-    traced, trace = cell.forward_traced(s0, s1, weights)
+    traced, trace = forward_traced(cell, s0, s1, weights)
     torch.testing.assert_close(traced, out)
     assert sorted(trace.input_op_outputs) == [0, 1, 2, 3, 5, 6]
     assert len(trace.node0_terms) == 3
     # resuming with both inputs given, or node 0 given, gives the same
-    given = [cell.input_term(trace, j, (0, 1), weights) for j in range(3)]
-    torch.testing.assert_close(cell.forward_resumed(None, given, weights),
+    given = [input_term(cell, trace, j, (0, 1), weights) for j in range(3)]
+    torch.testing.assert_close(forward_resumed(cell, None, given, weights),
                                out)
     torch.testing.assert_close(
-        cell.forward_resumed(s1, trace.node0_terms, weights), out)
+        forward_resumed(cell, s1, trace.node0_terms, weights), out)
     # new weights everywhere: as a fresh forward with those weights
     other = torch.rand(9, 7)
-    given = [cell.input_term(trace, j, (0, 1), other) for j in range(3)]
-    torch.testing.assert_close(cell.forward_resumed(None, given, other),
+    given = [input_term(cell, trace, j, (0, 1), other) for j in range(3)]
+    torch.testing.assert_close(forward_resumed(cell, None, given, other),
                                cell(s0, s1, other))
