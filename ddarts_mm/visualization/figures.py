@@ -11,6 +11,8 @@ from typing import List, Sequence, Tuple, Union
 
 import numpy as np
 
+from ddarts_mm.utils.atomic_write import atomic_write
+
 #: File formats written by :func:`save_figure` unless told otherwise.
 DEFAULT_FORMATS: Tuple[str, ...] = ('png', 'svg')
 
@@ -52,8 +54,9 @@ def save_figure(figure, stem: Union[str, os.PathLike],
                 formats: Sequence[str] = DEFAULT_FORMATS) -> List[Path]:
     """Save ``figure`` as ``stem.<fmt>`` for each format, atomically.
 
-    Each file is written to a temporary name in the same folder and moved
-    into place, so a reader never sees a half-written picture.
+    Each file is written through :func:`ddarts_mm.utils.atomic_write.
+    atomic_write` (a temporary file in the same folder, moved into place),
+    so a reader never sees a half-written picture.
 
     Args:
         figure (matplotlib.figure.Figure): The figure.
@@ -72,13 +75,8 @@ def save_figure(figure, stem: Union[str, os.PathLike],
     written = []
     for fmt in formats:
         path = stem.with_name(f'{stem.name}.{fmt}')
-        tmp = path.with_name(f'.{path.name}.tmp')
-        try:
-            figure.savefig(tmp, format=fmt, bbox_inches='tight')
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        atomic_write(path, lambda f, fmt=fmt: figure.savefig(
+            f, format=fmt, bbox_inches='tight'))
         written.append(path)
     return written
 

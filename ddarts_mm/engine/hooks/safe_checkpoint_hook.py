@@ -34,7 +34,7 @@ from mmengine.logging import HistoryBuffer
 from ddarts_mm.engine.rng_state import (RNG_STATE_KEY, capture_rng_state,
                                         restore_rng_state)
 from ddarts_mm.registry import HOOKS
-from ddarts_mm.utils.atomic_write import atomic_write_bytes as write_bytes
+from ddarts_mm.utils.atomic_write import atomic_write_bytes
 from .atomic_checkpoint_hook import AtomicCheckpointHook
 
 #: Name of :class:`AtomicLocalBackend` in mmengine's file backends.
@@ -81,26 +81,16 @@ def from_plain(value: Any) -> Any:
     return value
 
 
-def atomic_write_bytes(data: bytes, path: Union[str, Path]) -> None:
-    """Write ``data`` to ``path`` through a synced temporary file and a rename.
-
-    Args:
-        data (bytes): The content.
-        path (str | Path): The target; its folder is created.
-    """
-    write_bytes(path, data)
-
-
 @register_backend(ATOMIC_BACKEND)
 class AtomicLocalBackend(LocalBackend):
     """mmengine's local file backend whose writes are atomic."""
 
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
-        atomic_write_bytes(obj, filepath)
+        atomic_write_bytes(filepath, obj)
 
     def put_text(self, obj: str, filepath: Union[str, Path],
                  encoding: str = 'utf-8') -> None:
-        atomic_write_bytes(obj.encode(encoding), filepath)
+        atomic_write_bytes(filepath, obj.encode(encoding))
 
 
 def use_atomic_backend(hook: CheckpointHook) -> bool:
