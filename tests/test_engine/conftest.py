@@ -1,11 +1,9 @@
 """Fixtures of the engine tests: a tiny fake supernet and tensor data.
 
-``FakeSupernet`` has the ``DDartsSupernet`` interface the engine relies on
-(``alpha_names``, ``arch_parameters``, ``weight_parameters``,
-``search_layout``, ``search_arch``, ``compute_ablation``,
-``ablation_weight_scale``, ``last_ablation``, ``arch_step``,
-``train_step``) at a cost of microseconds per step, and records what each
-iteration received.
+``FakeSupernet`` implements the engine's
+:class:`~ddarts_mm.engine.search_supernet.SearchSupernet` contract (as
+``DDartsSupernet`` does; ``test_search_supernet.py`` checks both) at a cost
+of microseconds per step, and records what each iteration received.
 """
 import uuid
 from typing import Dict, List, Optional
@@ -65,6 +63,7 @@ class FakeSupernet(BaseModel):
         self.compute_ablation = True
         self.ablation_weight_scale = 1.0
         self.last_ablation = None
+        self.last_arch_grad_norms = None
         self.grad_sets: Optional[List[int]] = None
         self.seen: List[Dict] = []
 

@@ -5,8 +5,8 @@ import numpy as np
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
+from ddarts_mm.engine.search_supernet import SearchSupernet, unwrap_supernet
 from ddarts_mm.registry import HOOKS
 
 DATA_BATCH = Optional[dict]
@@ -83,9 +83,8 @@ class AblationLossHook(Hook):
         self.log_to_visualizer = log_to_visualizer
 
     @staticmethod
-    def _supernet(runner):
-        model = runner.model
-        return model.module if is_model_wrapper(model) else model
+    def _supernet(runner) -> SearchSupernet:
+        return unwrap_supernet(runner.model)
 
     def weight_scale(self, runner) -> float:
         """The ``w_ab`` factor at the current iteration (linear ramp)."""

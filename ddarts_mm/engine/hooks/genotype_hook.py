@@ -6,8 +6,8 @@ from typing import Dict, List, Optional, Sequence
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
+from ddarts_mm.engine.search_supernet import SearchSupernet, unwrap_supernet
 from ddarts_mm.registry import HOOKS
 from ddarts_mm.search_space.genotype import Genotype
 from ddarts_mm.search_space.parse import (PARSE_METHODS, SearchLayout,
@@ -176,9 +176,8 @@ class GenotypeHook(Hook):
         self.decision_curve: List[Dict[str, float]] = []
 
     @staticmethod
-    def _supernet(runner):
-        model = runner.model
-        return model.module if is_model_wrapper(model) else model
+    def _supernet(runner) -> SearchSupernet:
+        return unwrap_supernet(runner.model)
 
     def parse(self, runner) -> Dict[str, Genotype]:
         """The current genotype of the supernet, for every method."""

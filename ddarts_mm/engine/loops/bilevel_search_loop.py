@@ -4,11 +4,11 @@ import logging
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
 from torch.utils.data import DataLoader
 
 from ddarts_mm.engine.optimizers import expand_param_scheduler_cfg
+from ddarts_mm.engine.search_supernet import SearchSupernet, unwrap_supernet
 from ddarts_mm.registry import LOOPS
 
 
@@ -142,10 +142,9 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
         self._expand_param_schedulers()
 
     @property
-    def supernet(self):
+    def supernet(self) -> SearchSupernet:
         """The supernet (unwrapped from DDP)."""
-        model = self.runner.model
-        return model.module if is_model_wrapper(model) else model
+        return unwrap_supernet(self.runner.model)
 
     def _expand_param_schedulers(self) -> None:
         """One scheduler config per alpha set (before the runner builds)."""

@@ -1,0 +1,64 @@
+"""The contract between a search supernet and the engine that drives it.
+
+:class:`SearchSupernet` lists what :class:`~.loops.BilevelSearchLoop`,
+:class:`~.hooks.AblationLossHook`, :class:`~.hooks.GenotypeHook` and
+:class:`~.optimizers.PerCellOptimWrapperConstructor` read and write of the
+model: ``DDartsSupernet`` implements it, and so does the engine tests'
+``FakeSupernet`` (a test checks both). The engine never imports the search
+models; it reaches the supernet through :func:`unwrap_supernet`.
+"""
+from typing import Any, Dict, List, Optional, Protocol, runtime_checkable
+
+import torch
+import torch.nn as nn
+from mmengine.model import is_model_wrapper
+
+
+@runtime_checkable
+class SearchSupernet(Protocol):
+    """What the search engine reads and writes of a supernet.
+
+    Attributes:
+        search_arch (bool): Written by the loop: whether ``train_step``
+            takes an architecture step (False during warm-up).
+        compute_ablation (bool): Written by the ablation hook: whether this
+            iteration's architecture step runs the ablated passes.
+        ablation_weight_scale (float): Written by the ablation hook: the
+            factor of ``w_ab`` (Eq. 8) this iteration (its ramp).
+        last_ablation (AblationResult, optional): Written by the
+            architecture step, read and reset by the ablation hook.
+        last_arch_grad_norms (Tensor, optional): ``(n,)`` norms of the last
+            architecture step's alpha gradients; read and reset by the
+            ablation hook.
+        reductions (list[int]): Reduction layers (figures).
+        sequence (list[int]): Per layer, the index of its alpha set.
+    """
+
+    search_arch: bool
+    compute_ablation: bool
+    ablation_weight_scale: float
+    last_ablation: Optional[Any]
+    last_arch_grad_norms: Optional[torch.Tensor]
+    reductions: List[int]
+    sequence: List[int]
+
+    def alpha_names(self) -> List[str]:
+        """Names of the alpha sets (one optimizer wrapper each)."""
+
+    def arch_parameters(self) -> Dict[str, nn.Parameter]:
+        """Alpha set name -> parameter, in :meth:`alpha_names` order."""
+
+    def weight_parameters(self) -> List[nn.Parameter]:
+        """Every parameter that is not an alpha."""
+
+    def search_layout(self) -> Any:
+        """The :class:`~ddarts_mm.search_space.layout.SearchLayout`."""
+
+    def train_step(self, data: dict, optim_wrapper: Any) -> dict:
+        """An architecture step (if :attr:`search_arch`), then a weight
+        step, on ``dict(weights=batch, arch=batch)``."""
+
+
+def unwrap_supernet(model: nn.Module) -> SearchSupernet:
+    """``model``, or the module a model wrapper (DDP) holds."""
+    return model.module if is_model_wrapper(model) else model
