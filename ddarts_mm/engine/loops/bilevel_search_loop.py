@@ -55,6 +55,18 @@ def _cycle(dataloader: DataLoader) -> Iterator[Any]:
             raise ValueError('arch_dataloader is empty')
 
 
+def _randomness_cfg(runner) -> dict:
+    """The Runner's ``randomness`` config as configured (``seed``,
+    ``diff_rank_seed``).
+
+    Private mmengine API (``Runner._randomness_cfg``), read here only: the
+    public ``runner.seed`` is the seed in use (drawn when none is
+    configured, restored by a resume), while the train/arch split follows
+    the configured value.
+    """
+    return runner._randomness_cfg
+
+
 @LOOPS.register_module()
 class BilevelSearchLoop(EpochBasedTrainLoop):
     """Epoch-based search: each iteration feeds a weight and an arch batch.
@@ -111,7 +123,7 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
                  dynamic_intervals: Optional[List[Tuple[int, int]]] = None
                  ) -> None:
         # the configured seed (before a resume restores the saved one)
-        run_seed = runner._randomness_cfg.get('seed')
+        run_seed = _randomness_cfg(runner).get('seed')
         dataloader = seed_split_datasets(dataloader, run_seed)
         super().__init__(runner, dataloader, max_epochs, val_begin,
                          val_interval, dynamic_intervals)
@@ -130,7 +142,7 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
                              'arch_dataloader in the config)')
         if isinstance(arch_dataloader, dict):
             arch_dataloader = seed_split_datasets(arch_dataloader, run_seed)
-            diff_rank_seed = runner._randomness_cfg.get(
+            diff_rank_seed = _randomness_cfg(runner).get(
                 'diff_rank_seed', False)
             # A seed of its own: with the weights loader's seed and equal
             # lengths both samplers would draw the same permutation each

@@ -31,6 +31,18 @@ def _alpha_names(module: torch.nn.Module) -> List[str]:
             if id(p) in alpha_ids]
 
 
+def _ignore_in_ddp(module: torch.nn.Module, names: List[str]) -> None:
+    """Keep the parameters ``names`` out of DDP's gradient buckets.
+
+    torch has no public API for it: the static
+    ``DistributedDataParallel._set_params_and_buffers_to_ignore_for_model``
+    marks them on ``module`` before DDP is built. The alphas' gradients are all-reduced by the
+    architecture step itself (``reduce_fn``); only this function calls it.
+    """
+    DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(
+        module, names)
+
+
 @MODEL_WRAPPERS.register_module()
 class DDartsDistributedDataParallel(MMDistributedDataParallel):
     """DDP wrapper of ``DDartsSupernet`` for the bi-level search.
@@ -60,9 +72,7 @@ class DDartsDistributedDataParallel(MMDistributedDataParallel):
 
     def __init__(self, module: torch.nn.Module,
                  detect_anomalous_params: bool = False, **kwargs) -> None:
-        names = _alpha_names(module)
-        DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(
-            module, names)
+        _ignore_in_ddp(module, _alpha_names(module))
         on_cpu = all(p.device.type == 'cpu' for p in module.parameters())
         if on_cpu:
             kwargs.pop('device_ids', None)

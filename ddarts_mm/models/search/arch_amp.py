@@ -128,5 +128,5 @@ def run_arch_step(model: torch.nn.Module, device: torch.device,
     amp = getattr(model, '_arch_autocast', None)
     if amp is None or amp.mode != mode:
         amp = ArchAutocast(mode)
-        object.__setattr__(model, '_arch_autocast', amp)
+        model._arch_autocast = amp  # a plain object: not in state_dict
     return amp.run(device, step)

@@ -90,18 +90,33 @@ class BatchNormSnapshot:
         if layers is None:
             layers = [m for m in module.modules()
                       if isinstance(m, _BatchNorm)]
-            object.__setattr__(module, '_bn_layers', layers)
+            module._bn_layers = layers  # a plain list: not registered
         self._buffers: List[torch.Tensor] = [
             buffer for layer in layers if layer.track_running_stats
             for buffer in (getattr(layer, name) for name in self._NAMES)
             if buffer is not None]
-        with torch.no_grad():
-            # torch's optimizers' grouped kernels: one launch per dtype
-            self._saved = (torch._foreach_mul(self._buffers, 1)
-                           if self._buffers else [])
+        self._saved = _grouped_clone(self._buffers)
 
     def restore(self) -> None:
         """Write the saved statistics back (in place)."""
-        if self._buffers:
-            with torch.no_grad():
-                torch._foreach_copy_(self._buffers, self._saved)
+        _grouped_copy_(self._buffers, self._saved)
+
+
+# torch's grouped (``foreach``) kernels, private API (``torch._foreach_*``)
+# that torch's own optimizers use: one launch per dtype and device instead
+# of one per tensor (thousands of BN buffers per step on CUDA). Only these
+# two functions call them.
+def _grouped_clone(tensors: List[torch.Tensor]) -> List[torch.Tensor]:
+    """Copies of ``tensors`` (no autograd), in few kernel launches."""
+    if not tensors:
+        return []
+    with torch.no_grad():
+        return torch._foreach_mul(tensors, 1)
+
+
+def _grouped_copy_(targets: List[torch.Tensor],
+                   sources: List[torch.Tensor]) -> None:
+    """``target.copy_(source)`` for each pair, in few kernel launches."""
+    if targets:
+        with torch.no_grad():
+            torch._foreach_copy_(targets, sources)

@@ -113,7 +113,7 @@ def weight_step(model: nn.Module, data: dict,
     with requires_grad_off(model.alpha_list()):
         with wrapper.optim_context(forward_model):
             batch = model.data_preprocessor(data, True)
-            losses = forward_model._run_forward(batch, mode='loss')
+            losses = forward_loss(forward_model, batch)
         parsed, log_vars = model.parse_losses(losses)
         if not bool(torch.isfinite(parsed)) and not nonfinite_step(
                 'weight step: the cross-entropy loss is not finite',
@@ -125,6 +125,19 @@ def weight_step(model: nn.Module, data: dict,
         if check_loss is not None:
             check_loss(parsed)
     return log_vars
+
+
+def forward_loss(model: nn.Module, batch) -> Dict[str, torch.Tensor]:
+    """``model(**batch, mode='loss')`` for a dict batch, else
+    ``model(*batch, mode='loss')``: what mmengine's private
+    ``BaseModel._run_forward`` does, through the public call (a DDP
+    wrapper's forward then synchronises the weight gradients)."""
+    if isinstance(batch, dict):
+        return model(**batch, mode='loss')
+    if isinstance(batch, (list, tuple)):
+        return model(*batch, mode='loss')
+    raise TypeError('Output of `data_preprocessor` should be list, tuple or '
+                    f'dict, but got {type(batch)}')
 
 
 @contextmanager

@@ -258,9 +258,9 @@ def test_train_step_takes_the_distributed_hooks():
             super().__init__()
             self.module = module
 
-        def _run_forward(self, batch, mode):
+        def forward(self, *args, mode='tensor', **kwargs):
             forwarded.append(mode)
-            return self.module._run_forward(batch, mode)
+            return self.module(*args, mode=mode, **kwargs)
 
     log_vars = model.train_step(
         dict(weights=data(0), arch=data(1)), optim_wrapper(model),
