@@ -36,8 +36,9 @@ def _ignore_in_ddp(module: torch.nn.Module, names: List[str]) -> None:
 
     torch has no public API for it: the static
     ``DistributedDataParallel._set_params_and_buffers_to_ignore_for_model``
-    marks them on ``module`` before DDP is built. The alphas' gradients are all-reduced by the
-    architecture step itself (``reduce_fn``); only this function calls it.
+    marks them on ``module`` before DDP is built. The alphas' gradients are
+    all-reduced by the architecture step itself (``reduce_fn``); only this
+    function calls it.
     """
     DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(
         module, names)
