@@ -200,5 +200,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         log=lambda line: print(line, flush=True),
                         shard=shard, reuse=reuse)
     failed = sum('error' in r for r in records)
-    print(f'[study] done: {args.work_dir}/study.md ({failed} failed)')
+    if len(records) == len(runs):
+        print(f'[study] done: {args.work_dir}/study.md ({failed} failed)')
+    else:
+        print(f'[study] shard {args.shard} done ({failed} failed); rerun '
+              'without --shard once every shard has finished')
     return 0
