@@ -57,13 +57,23 @@ def data_fingerprint(options: Optional[dict]) -> Dict[str, str]:
     return prints
 
 
+def code_version() -> Dict[str, object]:
+    """The commit and whether tracked files differ from it, now."""
+    status = _git('status', '--porcelain', '--untracked-files=no')
+    return dict(commit=_git('rev-parse', 'HEAD'),
+                dirty=None if status is None else bool(status))
+
+
+#: The code this process runs: read when the study starts, not when a
+#: record is written (a long study outlives later commits).
+PROCESS_CODE = code_version()
+
+
 def provenance(settings) -> dict:
     """Commit, package versions, threads, data and study settings of a
     run."""
     import torch
-    status = _git('status', '--porcelain', '--untracked-files=no')
-    return dict(commit=_git('rev-parse', 'HEAD'),
-                dirty=None if status is None else bool(status),
+    return dict(**PROCESS_CODE,
                 versions=package_versions(),
                 threads=torch.get_num_threads(),
                 data=data_fingerprint({**(settings.search_options or {}),
