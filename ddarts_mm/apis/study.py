@@ -25,7 +25,8 @@ from ddarts_mm.search_space.sampling import random_genotype
 from ddarts_mm.utils.atomic_write import atomic_write_text
 
 from .study_records import DEFAULT_THREADS, provenance
-from .study_report import PAPER_W01, PAPER_W_AB, write_study
+from .study_report import write_study
+from .study_tables import FIG2_W01, PAPER_W01, PAPER_W_AB
 
 #: Methods of the grid. ``ddarts-exact-<normaliser>`` names one normaliser
 #: of Eq. 7 (:data:`ddarts_mm.models.search.losses.NORMALIZERS`);
@@ -34,8 +35,6 @@ BASE_METHODS = ('random', 'darts', 'fairdarts', 'ddarts-lf',
                 'ddarts-reference', 'ddarts-exact')
 #: FairDARTS' zero-one loss weight (its code's ``--aux_loss_weight``).
 FAIRDARTS_W01 = 10.0
-#: The paper's Fig. 2 sweep of ``w_ab`` runs with ``L_01`` off.
-FIG2_W01 = 0.0
 
 
 class StudyError(ValueError):
@@ -61,6 +60,12 @@ class StudyRun:
     w_ab: float = PAPER_W_AB
     w01: float = PAPER_W01
     retrain: bool = True
+
+    @classmethod
+    def from_record(cls, record: dict) -> 'StudyRun':
+        """The run a result record (``study.json`` entry) was made by."""
+        return cls(record['method'], record['seed'], record['w_ab'],
+                   record['w01'], record.get('retrain', True))
 
     @property
     def run_id(self) -> str:
@@ -208,14 +213,8 @@ class StudySettings:
     threads: int = DEFAULT_THREADS
 
 
-def _decision_curve(search_dir: Path) -> dict:
-    """The GenotypeHook's ``search_decision.json`` (empty without it)."""
-    from ddarts_mm.engine.hooks.genotype_hook import DECISION_FILE
-    path = search_dir / DECISION_FILE
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
 def _search(run: StudyRun, settings: StudySettings, run_dir: Path) -> dict:
+    from ddarts_mm.engine.hooks.genotype_hook import read_decision
     from ddarts_mm.search_space.parse import count_dominant_ops
     cfg = load_study_config(settings.search_config, settings.search_options)
     cfg.merge_from_dict(dict(model=method_overrides(run),
@@ -232,7 +231,7 @@ def _search(run: StudyRun, settings: StudySettings, run_dir: Path) -> dict:
         raise StudyError(f'{genotype}: the search parsed no genotype (is '
                          "GenotypeHook configured with method "
                          f'{settings.parse_method!r}?)')
-    decision = _decision_curve(search_dir)
+    decision = read_decision(str(search_dir)) or {}
     arch_ce = _logged(search_dir, 'arch_ce')
     return dict(search_val_top1=_logged(search_dir, 'accuracy/top1'),
                 min_global_loss=min(arch_ce) if arch_ce else None,
@@ -341,24 +340,22 @@ def run_study(runs: Sequence[StudyRun], settings: StudySettings,
     work_dir = Path(settings.work_dir)
     (work_dir / 'runs').mkdir(parents=True, exist_ok=True)
     records, start, timed = [], time.time(), []
-    mine = [i for i in range(len(runs)) if i % shard[1] == shard[0]]
-    known = {StudyRun(r['method'], r['seed'], r['w_ab'], r['w01'],
-                      r.get('retrain', True)).run_id: r
+    known = {StudyRun.from_record(r).run_id: r
              for r in reuse if 'error' not in r}
     for index, run in enumerate(runs, 1):
         result_path = work_dir / 'runs' / run.run_id / 'result.json'
+        mine = (index - 1) % shard[1] == shard[0]
         if run.run_id in known and not result_path.is_file():
             result_path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_text(result_path,
                               json.dumps(known[run.run_id], indent=1))
-        if index - 1 not in mine:
-            if result_path.is_file():
-                records.append(json.loads(result_path.read_text()))
-            continue
         if result_path.is_file():
             records.append(json.loads(result_path.read_text()))
-            log(f'[study {index}/{len(runs)}] {run.run_id}: done before, '
-                'reused')
+            if mine:
+                log(f'[study {index}/{len(runs)}] {run.run_id}: done '
+                    'before, reused')
+            continue
+        if not mine:
             continue
         run_start = time.time()
         try:
@@ -372,7 +369,7 @@ def run_study(runs: Sequence[StudyRun], settings: StudySettings,
             (work_dir / 'runs' / run.run_id / 'error.txt').write_text(
                 traceback.format_exc())
         records.append(record)
-        left = sum(i >= index for i in mine)
+        left = sum(i % shard[1] == shard[0] for i in range(index, len(runs)))
         mean = sum(timed) / len(timed) if timed else 0.0
         log(f'[study {index}/{len(runs)}] {run.run_id}: {_status(record)}, '
             f'{time.time() - run_start:.0f} s; elapsed '

@@ -8,7 +8,7 @@ every claim of the paper is called from its interval, never from the means
 alone (:func:`verdict`).
 """
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -48,9 +48,6 @@ class Difference:
     boot_high: float
     n_a: int
     n_b: int
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def welch_interval(a: Sequence[float], b: Sequence[float],
@@ -154,7 +151,8 @@ def format_difference(interval: Optional[Difference], digits: int = 1,
 def format_bootstrap(interval: Optional[Difference], digits: int = 1) -> str:
     if interval is None:
         return '-'
-    return f'[{interval.boot_low:+.{digits}f}, {interval.boot_high:+.{digits}f}]'
+    return (f'[{interval.boot_low:+.{digits}f}, '
+            f'{interval.boot_high:+.{digits}f}]')
 
 
 def mean(values: Sequence[float]) -> float:

@@ -14,11 +14,13 @@ from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .study_stats import (Difference, format_bootstrap, format_difference,
-                          maybe_difference, mean, percentile_among,
+                          maybe_difference, mean, ranks,
                           pooled_within_std, sample_std, verdict)
 
 #: Paper values (Sec. 5.2.1): ``w_ab = 0.5``, ``w01 = 7``.
 PAPER_W_AB, PAPER_W01 = 0.5, 7.0
+#: The paper's Fig. 2 sweep of ``w_ab`` runs with ``L_01`` off.
+FIG2_W01 = 0.0
 #: The sweeps' method and the fixed weight of each sweep.
 SWEEP_METHOD = 'ddarts-exact'
 #: "Nearly all" weights decided (Fig. 3), in percent.
@@ -93,9 +95,8 @@ def method_table(records: Sequence[dict]) -> List[str]:
     for method, runs in groups.items():
         top1 = _retrained(runs)
         if method != 'random' and random_top1 and top1:
-            ranks = [percentile_among(v, random_top1) for v in top1]
-            rank = f'{mean(ranks):.0f}; ' + ' '.join(f'{r:.0f}'
-                                                     for r in ranks)
+            each = ranks(top1, random_top1)
+            rank = f'{mean(each):.0f}; ' + ' '.join(f'{r:.0f}' for r in each)
         else:
             rank = '-'
         best = [v for v in map(best_search_top1, runs) if v is not None]
@@ -116,7 +117,7 @@ def sweep_groups(records: Sequence[dict], key: str,
     'w_ab' the paper's Fig. 2 value ``w01 = 0``, for 'w01' the paper's
     ``w_ab``), by value of ``key``."""
     if key == 'w_ab':
-        other, fixed = 'w01', (0.0 if fixed is None else fixed)
+        other, fixed = 'w01', (FIG2_W01 if fixed is None else fixed)
     else:
         other, fixed = 'w_ab', (PAPER_W_AB if fixed is None else fixed)
     groups: Dict[float, List[dict]] = defaultdict(list)

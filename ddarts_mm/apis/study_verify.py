@@ -55,8 +55,7 @@ def verify_records(records: Sequence[dict], count: int,
     failures = []
     sample = sample_records(records, count, seed)
     for index, record in enumerate(sample, 1):
-        run = StudyRun(record['method'], record['seed'], record['w_ab'],
-                       record['w01'], record.get('retrain', True))
+        run = StudyRun.from_record(record)
         saved = record['provenance']['settings']
         settings = StudySettings(
             saved['search_config'], saved['train_config'], '',

@@ -68,7 +68,8 @@ QUICK = DemoScale(
         model=dict(backbone=dict(init_channels=4)),
         train_cfg=dict(max_epochs=1),
         default_hooks=dict(logger=dict(interval=1))),
-    train_images=(64, 16),  # every class twice or more: the split is stratified
+    # every class twice or more: the weights/arch split is stratified
+    train_images=(64, 16),
     detection_iters=dict(retinanet=2, mask_rcnn=2),
     random_genotypes=1)
 
@@ -182,7 +183,12 @@ def run_search(ctx: DemoContext) -> dict:
                         '(does its train_cfg validate every epoch?)')
     ctx.log('[demo] supernet val top-1 per search epoch: ' +
             ', '.join(f'{v:.1f}' for v in val_top1) + ' (chance 10.0)')
-    decision = read_decision(stage_dir)
+    from ddarts_mm.engine.hooks.genotype_hook import (DECISION_FILE,
+                                                      read_decision)
+    decision = read_decision(str(stage_dir))
+    if decision is None:
+        raise DemoError(f'the search wrote no {stage_dir / DECISION_FILE} '
+                        '(is GenotypeHook configured?)')
     ctx.log('[demo] decision curve (decided op weights %, edges changed) '
             'per search epoch: ' + ', '.join(
                 f"{p['decided_pct']:.0f}%/"
@@ -193,18 +199,6 @@ def run_search(ctx: DemoContext) -> dict:
              else ''))
     return dict(config=str(config), genotypes=genotypes,
                 val_top1=val_top1, decision=decision, commands=[command])
-
-
-def read_decision(search_dir: Path) -> dict:
-    """The search's decision curve (GenotypeHook's search_decision.json)."""
-    import json
-
-    from ddarts_mm.engine.hooks.genotype_hook import DECISION_FILE
-    path = Path(search_dir) / DECISION_FILE
-    if not path.is_file():
-        raise DemoError(f'the search wrote no {path} (is GenotypeHook '
-                        'configured?)')
-    return json.loads(path.read_text())
 
 
 # ------------------------------------------------------------------- train

@@ -22,6 +22,16 @@ DECISION_META_KEY = 'ddarts_search_decision'
 DECISION_FILE = 'search_decision.json'
 
 
+def read_decision(out_dir: str) -> Optional[dict]:
+    """The :data:`DECISION_FILE` a :class:`GenotypeHook` wrote into
+    ``out_dir``, or None when there is none."""
+    path = osp.join(out_dir, DECISION_FILE)
+    if not osp.isfile(path):
+        return None
+    with open(path) as file:
+        return json.load(file)
+
+
 def genotype_changes(old: Optional[Genotype], new: Genotype) -> int:
     """Edges of ``new`` that ``old`` does not have, gene by gene.
 
@@ -281,7 +291,8 @@ class GenotypeHook(Hook):
             genotype = self.parse(runner)[self.summary_method]
         changes = genotype_changes(self._last_searched, genotype)
         first = self._last_searched is None
-        self.stable_epochs = 0 if (first or changes) else self.stable_epochs + 1
+        self.stable_epochs = (0 if first or changes else
+                              self.stable_epochs + 1)
         self._last_searched = genotype
         decided = counts['both_pct']
         self.decision_curve.append(dict(epoch=runner.epoch + 1,
@@ -290,16 +301,17 @@ class GenotypeHook(Hook):
         for key, value in (('genotype_changes', -1 if first else changes),
                            ('genotype_stable_epochs', self.stable_epochs)):
             runner.message_hub.update_scalar(f'train/{key}', value)
-        self._write_decision(runner)
+        stop = bool(self.stop_patience
+                    and self.stable_epochs >= self.stop_patience
+                    and decided >= 100.0 * self.stop_decided)
+        self._write_decision(runner, stopped=stop)
         runner.logger.info(
             f'search decision, epoch {runner.epoch + 1}: {decided:.1f}% of '
             f'op weights decided; {self.summary_method} genotype '
             + ('parsed first' if first else f'{changes} edge(s) changed')
             + f', unchanged for {self.stable_epochs} search epoch(s)')
-        if (self.stop_patience and self.stable_epochs >= self.stop_patience
-                and decided >= 100.0 * self.stop_decided):
+        if stop:
             runner.train_loop.stop_training = True
-            self._write_decision(runner, stopped=True)
             runner.logger.info(
                 f'search stopped after epoch {runner.epoch + 1}: the '
                 f'{self.summary_method} genotype has not changed for '
