@@ -18,9 +18,18 @@ or CPU instruction set the test is skipped (the gradient tests still check
 the maths there). Re-record only for an intended change of behaviour::
 
     OMP_NUM_THREADS=1 .venv/bin/python tests/test_models/test_search/test_golden.py
+
+The demo search's first search epoch (``tools/demo.py --quick``'s search
+stage: the quick digits set, one weights-only epoch, one search epoch)
+derives the genotypes of ``data/golden_demo_genotypes.json`` (every
+parsing method) from the alphas recorded there in full (the last
+checkpoint's); recorded the same way with ``test_golden.py demo``.
 """
 import hashlib
+import json
 import os
+import sys
+from pathlib import Path
 from typing import Dict, List
 
 import pytest
@@ -31,6 +40,8 @@ from ddarts_mm.models.search import DDartsSupernet
 
 GOLDEN = os.path.join(os.path.dirname(__file__), 'data',
                       'golden_search_steps.pt')
+DEMO_GOLDEN = os.path.join(os.path.dirname(__file__), 'data',
+                           'golden_demo_genotypes.json')
 ITERATIONS = 3
 #: Each case: the supernet's arguments and, per iteration, the hook's
 #: switches (``compute_ablation``, ``ablation_weight_scale``).
@@ -161,5 +172,72 @@ def test_search_steps_match_golden(case, golden):
     assert not differ, f'{case}: state dict entries {differ}'
 
 
+def demo_search(work_dir: Path) -> dict:
+    """The quick demo's search (``tools/demo.py --quick``, stage "search":
+    1 weights-only and 1 search epoch): its genotypes by method and its
+    last checkpoint's alphas by name, as lists of floats.
+
+    Only the digits set of the data stage is made (the search reads no
+    other), with the quick demo's maker arguments; the search runs
+    ``tools/train.py`` on one thread as the demo does.
+    """
+    from ddarts_mm.datasets import make_cifar_digits
+    from ddarts_mm.demo.context import DemoContext
+    from ddarts_mm.demo.pipeline import run_stage
+    from ddarts_mm.demo.stages import DATA_FOLDERS, QUICK, run_search
+
+    def digits_only(ctx: DemoContext) -> dict:
+        made = make_cifar_digits(
+            str(ctx.data_root / DATA_FOLDERS['cifar']), seed=ctx.seed,
+            **QUICK.data['cifar'])
+        return dict(sets=dict(cifar=dict(root=made.root)))
+
+    ctx = DemoContext(work_dir=work_dir, data_root=work_dir / 'data',
+                      quick=True)
+    functions = dict(data=digits_only, search=run_search)
+    run_stage(ctx, 'data', functions)
+    result = run_stage(ctx, 'search', functions)
+    checkpoint = (ctx.stage_dir('search') / 'last_checkpoint').read_text()
+    state = torch.load(checkpoint.strip(), map_location='cpu',
+                       weights_only=False)['state_dict']
+    return dict(
+        genotypes={method: json.loads(Path(path).read_text())
+                   for method, path in sorted(result['genotypes'].items())},
+        alphas={name: value.reshape(-1).tolist()
+                for name, value in state.items() if 'alpha' in name})
+
+
+def record_demo(work_dir: Path) -> None:
+    """Write :data:`DEMO_GOLDEN` from the current code."""
+    os.environ['OMP_NUM_THREADS'] = '1'
+    golden = dict(environment=environment(), **demo_search(work_dir))
+    with open(DEMO_GOLDEN, 'w') as f:
+        json.dump(golden, f, indent=1, sort_keys=True)
+        f.write('\n')
+
+
+def test_demo_search_first_epoch_genotypes_match_golden(
+        tmp_path, monkeypatch):
+    with open(DEMO_GOLDEN) as f:
+        golden = json.load(f)
+    if golden['environment'] != environment():
+        pytest.skip(f"recorded with {golden['environment']}, running "
+                    f'{environment()}: bits may differ')
+    monkeypatch.setenv('OMP_NUM_THREADS', '1')
+    got = demo_search(tmp_path)
+    assert list(got['alphas']) == list(golden['alphas'])
+    differ = [name for name, value in golden['alphas'].items()
+              if got['alphas'][name] != value]  # float32 -> float: exact
+    assert not differ, f'alphas {differ}'
+    assert list(got['genotypes']) == list(golden['genotypes'])
+    for method, genotype in golden['genotypes'].items():
+        assert got['genotypes'][method] == genotype, method
+
+
 if __name__ == '__main__':
-    record()
+    if sys.argv[1:] == ['demo']:
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            record_demo(Path(tmp))
+    else:
+        record()
