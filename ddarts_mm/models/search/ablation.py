@@ -76,6 +76,52 @@ class DeactivationSampler(nn.Module):
         return draws.to(dtype=like.dtype, device=like.device)
 
 
+#: Added to ``ablation.seed`` for the pass sampler's generator, so that its
+#: stream is not the deactivation's.
+PASS_SAMPLER_SEED_OFFSET = 7919
+
+
+class PassSampler(nn.Module):
+    """Which ``k`` of the ``n`` ablated passes are back-propagated.
+
+    ``ablation.sample=k``: at every exact architecture step ``k`` distinct
+    alpha sets are drawn uniformly (without replacement) from a seeded
+    generator whose state is a persistent buffer (``rng_state``), so a
+    resumed search draws what the uninterrupted one would have. Without
+    sampling the module holds no buffer (the state dict is unchanged).
+
+    Args:
+        num_samples (int, optional): ``k``; None: no sampling.
+        num_sets (int): ``n``, the number of alpha sets.
+        seed (int): ``ablation.seed`` (offset by
+            :data:`PASS_SAMPLER_SEED_OFFSET`). Defaults to 0.
+    """
+
+    def __init__(self, num_samples: Optional[int], num_sets: int,
+                 seed: int = 0) -> None:
+        super().__init__()
+        self.num_samples, self.num_sets = num_samples, num_sets
+        if num_samples is None:
+            return
+        if num_samples > num_sets:
+            raise ValueError(f'ablation.sample must be <= the number of '
+                             f'alpha sets ({num_sets}), got {num_samples}')
+        generator = torch.Generator()
+        generator.manual_seed(int(seed) + PASS_SAMPLER_SEED_OFFSET)
+        self.register_buffer('rng_state', generator.get_state())
+
+    def draw(self) -> List[int]:
+        """``k`` distinct set indices, sorted; advances the generator."""
+        if self.num_samples is None:
+            raise RuntimeError('this supernet was built without '
+                               'ablation.sample: it has no pass sampler')
+        generator = torch.Generator()
+        generator.set_state(self.rng_state.detach().cpu())
+        order = torch.randperm(self.num_sets, generator=generator)
+        self.rng_state.copy_(generator.get_state())
+        return sorted(order[:self.num_samples].tolist())
+
+
 @dataclass
 class AblationResult:
     """The ablation study of one architecture step (all 0-d/1-d tensors).
@@ -128,7 +174,7 @@ def arch_gradients(model: nn.Module,
             ``head``, ``sequence``, ``set_layers``, ``alpha_list()``,
             ``frozen_bn_stats()``, ``zero_one_weight`` (``w01``),
             ``ablation_abs_mean`` (the running mean of ``|m|``, updated in
-            place), optionally ``edge_weights(alpha)`` and
+            place), ``pass_sampler`` (with ``options.sample``), optionally ``edge_weights(alpha)`` and
             ``zero_one_shares()``), its network weights frozen by the
             caller (``requires_grad=False``) so that no weight gradient is
             computed.
@@ -136,7 +182,8 @@ def arch_gradients(model: nn.Module,
         labels (Tensor): Class indices ``(N,)``.
         options (AblationOptions): This step's options: ``mode`` ('none'
             for no ablated pass), ``weight`` (``w_ab``, warm-up scale
-            included), the normaliser of Eq. 7 and the schedule.
+            included), the normaliser of Eq. 7, the schedule and ``sample``
+            (``k`` ablated passes back-propagated: ``dS/dalpha`` unbiased).
         deactivation (Tensor, optional): ``(num_layers, num_edges,
             num_ops)`` weights of deactivated cells (not used by 'none').
             Defaults to None.
@@ -159,8 +206,11 @@ def arch_gradients(model: nn.Module,
     # with w_ab = 0 (warm-up) the exact gradient is FairDARTS': skip dS
     differentiate = mode == 'exact' and ablation_weight != 0
     if differentiate:
+        sampled = (None if options.sample is None else
+                   model.pass_sampler.draw())
         full_loss, ablated, grad_full, grad_sum = exact_gradients(
-            model, inputs, labels, weights, deactivation, options.schedule)
+            model, inputs, labels, weights, deactivation, options.schedule,
+            sampled)
         sums = [grad_sum.get(i, torch.zeros_like(w))
                 for i, w in enumerate(weights)]
     else:

@@ -28,7 +28,7 @@ statistics and never update BN running statistics.
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -43,12 +43,16 @@ ExactParts = Tuple[torch.Tensor, List[torch.Tensor], Dict[int, torch.Tensor],
                    Dict[int, torch.Tensor]]
 
 
-def resolve_schedule(schedule: str, device: torch.device) -> str:
+def resolve_schedule(schedule: str, device: torch.device,
+                     sampled: bool = False) -> str:
     """The schedule to run: ``'auto'`` is ``'batched'`` on CUDA (launch-
-    bound) and ``'segmented'`` elsewhere (compute-bound: batching saves no
-    time there, and segmenting saves memory)."""
+    bound; ``'plain'`` when the passes are sampled, which the batched
+    graph cannot do) and ``'segmented'`` elsewhere (compute-bound: batching
+    saves no time there, and segmenting saves memory)."""
     if schedule == 'auto':
-        return 'batched' if device.type == 'cuda' else 'segmented'
+        if device.type == 'cuda':
+            return 'plain' if sampled else 'batched'
+        return 'segmented'
     if schedule not in SCHEDULES:
         raise ValueError(f"ablation.schedule must be 'auto' or one of "
                          f'{SCHEDULES}, got {schedule!r}')
@@ -167,16 +171,44 @@ def _grads(loss: torch.Tensor, weights: List[torch.Tensor],
     return {i: g for i, g in enumerate(result) if g is not None}
 
 
+def sampled_sum_weight(num_sets: int,
+                       sampled: Optional[Sequence[int]]) -> float:
+    """``n/k``: the weight of each back-propagated ablated loss in the
+    estimate of ``dS/dw`` (1 when every pass is back-propagated).
+
+    With ``k`` of the ``n`` passes drawn uniformly without replacement,
+    each pass is drawn with probability ``k/n``, so
+    ``(n/k) sum_{j drawn} dL_-j/dw`` has expectation ``dS/dw``.
+    """
+    return 1.0 if sampled is None else num_sets / len(sampled)
+
+
+def _scaled(loss: torch.Tensor, scale: float) -> torch.Tensor:
+    return loss if scale == 1.0 else loss * scale
+
+
 def plain_gradients(model: nn.Module, inputs: torch.Tensor,
                     labels: torch.Tensor, weights: List[torch.Tensor],
-                    deactivation: torch.Tensor) -> ExactParts:
-    """One full pass, the ablated passes resumed from it, two backwards."""
+                    deactivation: torch.Tensor,
+                    sampled: Optional[Sequence[int]] = None) -> ExactParts:
+    """One full pass, the ablated passes resumed from it, two backwards.
+
+    With ``sampled``, the other ablated passes run under ``no_grad`` and
+    ``dS/dw`` is estimated from the sampled ones (:func:`sampled_sum_weight`).
+    """
     full = full_pass(model, inputs, labels, weights, segmented=False)
+    ablated, kept = [], []
     with model.frozen_bn_stats():
-        ablated = [ablated_pass(model, full, i, deactivation, weights,
-                                labels) for i in range(len(weights))]
+        for i in range(len(weights)):
+            keep = sampled is None or i in sampled
+            with torch.set_grad_enabled(keep):
+                ablated.append(ablated_pass(model, full, i, deactivation,
+                                            weights, labels))
+            if keep:
+                kept.append(ablated[-1])
     grad_full = _grads(full.loss, weights, retain_graph=True)
-    grad_sum = _grads(torch.stack(ablated).sum(), weights)
+    scale = sampled_sum_weight(len(weights), sampled)
+    grad_sum = _grads(_scaled(torch.stack(kept).sum(), scale), weights)
     return (full.loss.detach(), [loss.detach() for loss in ablated],
             grad_full, grad_sum)
 
@@ -239,10 +271,14 @@ def _add(store: Dict, key, value: Optional[torch.Tensor]) -> None:
 
 def segmented_gradients(model: nn.Module, inputs: torch.Tensor,
                         labels: torch.Tensor, weights: List[torch.Tensor],
-                        deactivation: torch.Tensor) -> ExactParts:
-    """The memory-saving schedule (see the module docstring)."""
+                        deactivation: torch.Tensor,
+                        sampled: Optional[Sequence[int]] = None
+                        ) -> ExactParts:
+    """The memory-saving schedule (see the module docstring); with
+    ``sampled``, as :func:`plain_gradients`."""
     full = full_pass(model, inputs, labels, weights, segmented=True)
     num_sets = len(weights)
+    scale = sampled_sum_weight(num_sets, sampled)
     grad_full: Dict[int, torch.Tensor] = {}  # per set: dL/dw
     grad_sum: Dict[int, torch.Tensor] = {}  # per set: dS/dw
     adj_full: Dict[int, torch.Tensor] = {}  # per state: dL/dstate
@@ -284,6 +320,12 @@ def segmented_gradients(model: nn.Module, inputs: torch.Tensor,
 
     for layer in reversed(range(num_layers)):
         for set_index in starts[layer]:
+            if sampled is not None and set_index not in sampled:
+                with torch.no_grad(), model.frozen_bn_stats():
+                    ablated[set_index] = ablated_pass(
+                        model, full, set_index, deactivation, weights,
+                        labels)
+                continue
             boundary = []
             with model.frozen_bn_stats():
                 loss = ablated_pass(model, full, set_index, deactivation,
@@ -293,7 +335,8 @@ def segmented_gradients(model: nn.Module, inputs: torch.Tensor,
             used = sorted({model.sequence[k] for k in range(layer, num_layers)
                            if model.sequence[k] != set_index})
             result = torch.autograd.grad(
-                loss, leaves + [weights[i] for i in used], allow_unused=True)
+                _scaled(loss, scale), leaves + [weights[i] for i in used],
+                allow_unused=True)
             for (segment, tensor, _), grad in zip(boundary, result):
                 if grad is not None:
                     boundary_grads[segment].append((tensor, grad))
@@ -308,7 +351,8 @@ def segmented_gradients(model: nn.Module, inputs: torch.Tensor,
 def exact_gradients(model: nn.Module, inputs: torch.Tensor,
                     labels: torch.Tensor, weights: List[torch.Tensor],
                     deactivation: torch.Tensor,
-                    schedule: str = 'auto') -> ExactParts:
+                    schedule: str = 'auto',
+                    sampled: Optional[Sequence[int]] = None) -> ExactParts:
     """``L``, ``[L_-k]``, ``{i: dL/dw_i}`` and ``{i: dS/dw_i}``.
 
     Args:
@@ -319,11 +363,21 @@ def exact_gradients(model: nn.Module, inputs: torch.Tensor,
         deactivation (Tensor): ``(num_layers, num_edges, num_ops)``.
         schedule (str): 'auto' (see :func:`resolve_schedule`) or one of
             :data:`SCHEDULES`. Defaults to 'auto'.
+        sampled (Sequence[int], optional): The ablated passes to
+            back-propagate ('plain' and 'segmented'); ``dS/dw`` is then
+            their sum times ``n/k``, an unbiased estimate. Defaults to None
+            (all: exact).
 
     Returns:
         tuple: See :data:`ExactParts`; every schedule gives the same.
     """
-    run = dict(plain=plain_gradients, batched=batched_gradients,
-               segmented=segmented_gradients)[resolve_schedule(
-                   schedule, inputs.device)]
-    return run(model, inputs, labels, weights, deactivation)
+    schedule = resolve_schedule(schedule, inputs.device, sampled is not None)
+    if sampled is None:
+        run = dict(plain=plain_gradients, batched=batched_gradients,
+                   segmented=segmented_gradients)[schedule]
+        return run(model, inputs, labels, weights, deactivation)
+    if schedule == 'batched':
+        raise ValueError("ablation.sample needs the 'plain' or 'segmented' "
+                         'schedule')
+    run = dict(plain=plain_gradients, segmented=segmented_gradients)[schedule]
+    return run(model, inputs, labels, weights, deactivation, sampled)

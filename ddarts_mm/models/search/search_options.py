@@ -88,6 +88,12 @@ class AblationOptions:
             one of :data:`NONFINITE_POLICIES`. Defaults to 'raise'.
         schedule (str): 'auto' or one of :data:`SCHEDULES`. Defaults to
             'auto'.
+        sample (int, optional): ``k``: every ablated pass runs forward (so
+            every ``L_-i`` is exact), but only ``k`` of them, drawn without
+            replacement, are back-propagated, scaled by ``n/k``: an
+            unbiased estimate of ``dS/dalpha`` at a fraction of the cost
+            (:class:`~.ablation.PassSampler`). None: all ``n`` (the exact
+            gradient). Defaults to None.
     """
     mode: str = 'exact'
     weight: float = 0.5
@@ -99,6 +105,7 @@ class AblationOptions:
     eps: float = 1e-8
     nonfinite: str = 'raise'
     schedule: str = 'auto'
+    sample: Optional[int] = None
 
     def __post_init__(self) -> None:
         check_choice('ablation.mode', self.mode, ABLATION_MODES)
@@ -116,6 +123,17 @@ class AblationOptions:
                      NONFINITE_POLICIES)
         check_choice('ablation.schedule', self.schedule,
                      ('auto', ) + SCHEDULES)
+        if self.sample is not None and (
+                isinstance(self.sample, bool)
+                or not isinstance(self.sample, int) or self.sample < 1):
+            raise ValueError(f'ablation.sample must be None or an integer '
+                             f'>= 1 (ablated passes back-propagated per '
+                             f'step), got {self.sample!r}')
+        if self.sample is not None and self.schedule == 'batched':
+            raise ValueError("ablation.sample needs the 'plain' or "
+                             "'segmented' schedule (the 'batched' one runs "
+                             'every ablated pass in one graph), got '
+                             "ablation.schedule='batched'")
 
     @classmethod
     def from_dict(cls, overrides: Optional[dict]) -> 'AblationOptions':

@@ -26,7 +26,8 @@ from ddarts_mm.search_space.layout import SearchLayout
 from ddarts_mm.search_space.ops import search_space_ops
 from ddarts_mm.search_space.parse import edge_weights
 from ddarts_mm.search_space.zoo import get_genotype
-from .ablation import AblationResult, DeactivationSampler, ReduceFn
+from .ablation import (AblationResult, DeactivationSampler, PassSampler,
+                       ReduceFn)
 from .alpha_sets import check_genotype, initial_alpha, supernet_layout
 from .cell_passes import to_pass_batch_norm
 from .search_cell import SearchCell
@@ -74,20 +75,10 @@ class DDartsSupernet(BaseModel):
             updates stay float32. ``tools/train.py --amp`` sets True.
             Defaults to False.
         ablation (dict, optional): Overrides of the defaults of
-            :class:`~.search_options.AblationOptions`:
-            ``weight`` (``w_ab``, Eq. 8), ``mode`` ('exact': the gradient
-            of Eq. 8 with the corrected Eq. 7; 'reference': the authors'
-            behaviour, ``L_AB`` logged but not differentiated; 'none':
-            FairDARTS, no ablated pass), ``deactivation`` ('random' or
-            'uniform' weights for a deactivated cell), ``seed`` (of the
-            random deactivation), ``normalizer`` ('mean': the paper's
-            ``|m|``, which vanishes when contributions balance; 'clamped':
-            ``max(|m|, tau L)``; 'running': a running mean of ``|m|``
-            floored at ``tau L``), ``tau``, ``momentum`` (of the running
-            mean), ``eps`` (smallest denominator; with 'mean', ``|m|``
-            below it gives ``L_AB = 0``) and ``nonfinite`` ('raise': a
-            NaN/Inf loss stops the search naming the step and alpha set;
-            'skip': the step is skipped with a warning). Defaults to None.
+            :class:`~.search_options.AblationOptions` (its docstring lists
+            them: ``mode``, ``weight`` (``w_ab``), the normaliser of Eq. 7,
+            the deactivation, the schedule, ``sample``, ...). Defaults to
+            None.
         data_preprocessor (dict | nn.Module, optional): Defaults to None
             (mmengine's ``BaseDataPreprocessor``).
         init_cfg (dict, optional): Defaults to None.
@@ -178,6 +169,9 @@ class DDartsSupernet(BaseModel):
         })
         self.deactivation = DeactivationSampler(
             self.ablation_options.deactivation, self.ablation_options.seed)
+        self.pass_sampler = PassSampler(self.ablation_options.sample,
+                                        len(self.alphas),
+                                        self.ablation_options.seed)
         # running mean of |m| ('running' normaliser); < 0: no step yet
         self.register_buffer('ablation_abs_mean', torch.tensor(-1.0))
         self.search_arch = True
