@@ -15,6 +15,7 @@ skipped over, and ``--verify N`` can re-run committed runs and compare;
 (:mod:`ddarts_mm.apis.study_report`).
 """
 import json
+import re
 import time
 import traceback
 from dataclasses import asdict, dataclass
@@ -73,14 +74,21 @@ class StudyRun:
                 f'seed{self.seed}')
 
 
+#: ``ddarts-exact-sampled<k>``: the exact method with ``ablation.sample=k``
+#: (``k`` of the ablated passes back-propagated, unbiased).
+SAMPLED_METHOD = re.compile(r'ddarts-exact-sampled([1-9][0-9]*)')
+
+
 def known_methods() -> List[str]:
     from ddarts_mm.models.search.losses import NORMALIZERS
-    return list(BASE_METHODS) + [f'ddarts-exact-{n}' for n in NORMALIZERS]
+    return list(BASE_METHODS) + [f'ddarts-exact-{n}' for n in NORMALIZERS
+                                 ] + ['ddarts-exact-sampled<k>']
 
 
 def check_method(method: str) -> str:
     """``method`` if it names a method of the grid, else a StudyError."""
-    if method not in known_methods():
+    if method not in known_methods() and not SAMPLED_METHOD.fullmatch(
+            method):
         raise StudyError(f'--methods: unknown method {method!r}; expected '
                          f'one of {known_methods()}')
     return method
@@ -96,7 +104,8 @@ def method_overrides(run: StudyRun) -> dict:
     sets. ``ddarts-lf``: D-DARTS' per-cell alphas trained with ``L_F``
     alone (``w_ab = 0``; the paper's DD-2/5/6 rows). ``ddarts-reference``:
     ``L_AB`` as the authors' code (logged, not differentiated).
-    ``ddarts-exact[-<normaliser>]``: the exact gradient of Eq. 8.
+    ``ddarts-exact[-<normaliser>]``: the exact gradient of Eq. 8;
+    ``ddarts-exact-sampled<k>``: with ``ablation.sample=k``.
     """
     method = run.method
     per_cell = dict(mixing='sigmoid', search_space='S', share_alphas=None,
@@ -116,7 +125,10 @@ def method_overrides(run: StudyRun) -> dict:
         model['ablation'] = dict(mode='reference', weight=float(run.w_ab))
     elif method.startswith('ddarts-exact'):
         ablation = dict(mode='exact', weight=float(run.w_ab))
-        if method != 'ddarts-exact':
+        sampled = SAMPLED_METHOD.fullmatch(method)
+        if sampled:
+            ablation['sample'] = int(sampled.group(1))
+        elif method != 'ddarts-exact':
             ablation['normalizer'] = method[len('ddarts-exact-'):]
         model['ablation'] = ablation
     else:
