@@ -611,8 +611,10 @@ OPTION_CASES = {
                            ['model.ablation.normalizer', "'median'"]),
     'unknown deactivation': (['model.ablation.deactivation=zero'],
                              ['model.ablation.deactivation', "'zero'"]),
-    'unknown nonfinite policy': (['model.ablation.nonfinite=ignore'],
-                                 ['model.ablation.nonfinite']),
+    'unknown nonfinite policy': (['model.nonfinite=ignore'],
+                                 ['nonfinite', "'ignore'"]),
+    'nonfinite under ablation': (['model.ablation.nonfinite=skip'],
+                                 ['ablation.nonfinite', 'model.nonfinite']),
     'unknown schedule': (['model.ablation.schedule=sometimes'],
                          ['model.ablation.schedule', "'sometimes'"]),
     'unknown mixing': (['model.mixing=tanh'], ['mixing', "'tanh'"]),
@@ -698,7 +700,7 @@ def test_train_refuses_bad_hooks_and_genotypes(case, tmp_path, capsys,
 
 
 @pytest.mark.parametrize('options', [
-    ['model.ablation.normalizer=mean'], ['model.ablation.nonfinite=skip'],
+    ['model.ablation.normalizer=mean'], ['model.ablation.sample=2'],
     ['model.ablation.schedule=batched'],
     ['model.ablation.normalizer=running', 'model.ablation.momentum=0.5'],
 ])

@@ -1,6 +1,6 @@
 """What a NaN/Inf loss or gradient does to a search step.
 
-``ablation.nonfinite='raise'`` stops the search with a
+``model.nonfinite='raise'`` stops the search with a
 ``FloatingPointError`` naming the iteration, the step and the loss or alpha
 set concerned; ``'skip'`` warns and skips the step, which then leaves the
 model as it was: no alpha or weight update, and the BN running statistics
@@ -29,7 +29,7 @@ def nonfinite_step(message: str, policy: str) -> bool:
     message = f'iteration {hub.get_info("iter", 0) + 1}: {message}'
     if policy == 'raise':
         raise FloatingPointError(
-            f"{message} (set model.ablation.nonfinite='skip' to skip "
+            f"{message} (set model.nonfinite='skip' to skip "
             'such steps)')
     print_log(f'{message}: step skipped', logger='current',
               level=logging.WARNING)

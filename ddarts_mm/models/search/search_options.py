@@ -29,7 +29,7 @@ DEACTIVATIONS = ('random', 'uniform')
 #: Schedules of the exact gradient (:mod:`.ablation_schedules`); 'auto'
 #: picks one by device.
 SCHEDULES = ('plain', 'batched', 'segmented')
-#: What a NaN/Inf loss or gradient does (``ablation.nonfinite``).
+#: What a NaN/Inf loss or gradient of either step does (``nonfinite``).
 NONFINITE_POLICIES = ('raise', 'skip')
 #: Alpha sharing: None (one set per cell, or per DARTOpti gene) or
 #: 'cell_type' (DARTS: one set for the normal cells, one for the reductions).
@@ -84,8 +84,6 @@ class AblationOptions:
             Defaults to 0.9.
         eps (float): Smallest denominator; with 'mean', ``|m|`` below it
             gives ``L_AB = 0``. Defaults to 1e-8.
-        nonfinite (str): What a NaN/Inf architecture or weight loss does,
-            one of :data:`NONFINITE_POLICIES`. Defaults to 'raise'.
         schedule (str): 'auto' or one of :data:`SCHEDULES`. Defaults to
             'auto'.
         sample (int, optional): ``k``: every ablated pass runs forward (so
@@ -103,7 +101,6 @@ class AblationOptions:
     tau: float = 0.1
     momentum: float = 0.9
     eps: float = 1e-8
-    nonfinite: str = 'raise'
     schedule: str = 'auto'
     sample: Optional[int] = None
 
@@ -119,8 +116,6 @@ class AblationOptions:
         check_number('ablation.tau', self.tau)
         check_number('ablation.momentum', self.momentum, high=1.0)
         check_number('ablation.eps', self.eps)
-        check_choice('ablation.nonfinite', self.nonfinite,
-                     NONFINITE_POLICIES)
         check_choice('ablation.schedule', self.schedule,
                      ('auto', ) + SCHEDULES)
         if self.sample is not None and (
@@ -139,6 +134,9 @@ class AblationOptions:
     def from_dict(cls, overrides: Optional[dict]) -> 'AblationOptions':
         """The defaults with ``overrides`` (a config's ``ablation`` dict);
         unknown keys raise ``ValueError``."""
+        if overrides and 'nonfinite' in overrides:
+            raise ValueError('ablation.nonfinite is now model.nonfinite (it '
+                             'governs the weight step too)')
         return cls(**merged(asdict(cls()), overrides, 'ablation'))
 
 
@@ -168,10 +166,12 @@ def alpha_init_options(overrides: Optional[dict]) -> dict:
 
 def check_supernet_choices(mixing: str, share_alphas: Optional[str],
                            arch_amp: Any, has_genotype: bool,
-                           zero_one_scope: str = 'set') -> None:
-    """Check ``mixing``, ``share_alphas``, ``arch_amp`` and
-    ``zero_one_scope`` of a supernet."""
+                           zero_one_scope: str = 'set',
+                           nonfinite: str = 'raise') -> None:
+    """Check ``mixing``, ``share_alphas``, ``arch_amp``,
+    ``zero_one_scope`` and ``nonfinite`` of a supernet."""
     check_choice('mixing', mixing, MIXINGS)
+    check_choice('nonfinite', nonfinite, NONFINITE_POLICIES)
     check_choice('zero_one_scope', zero_one_scope, ZERO_ONE_SCOPES)
     check_choice('share_alphas', share_alphas, SHARINGS)
     check_choice('arch_amp', arch_amp, AMP_MODES)

@@ -28,7 +28,7 @@ def arch_step(model: nn.Module, data: dict,
     ``model.alpha_names()``) step; gradients are set on the alphas, and
     cleared before and after, so nothing leaks into the weight step.
     Network weights get no gradient. A step skipped for a non-finite
-    loss or gradient (``ablation.nonfinite='skip'``) changes nothing, BN
+    loss or gradient (``nonfinite='skip'``) changes nothing, BN
     running statistics included.
 
     Args:
@@ -55,7 +55,7 @@ def arch_step(model: nn.Module, data: dict,
     if options.mode != 'none':
         shape = (model.num_layers, ) + tuple(alphas[0].shape)
         deactivation = model.deactivation.sample(shape, alphas[0])
-    snapshot = (BatchNormSnapshot(model) if options.nonfinite == 'skip'
+    snapshot = (BatchNormSnapshot(model) if model.nonfinite == 'skip'
                 else None)
     with model.frozen_weights():  # under autocast with arch_amp
         result = run_arch_step(model, inputs.device, lambda: (
@@ -63,8 +63,7 @@ def arch_step(model: nn.Module, data: dict,
                            reduce_fn)))
     model.last_arch_grad_norms = torch.stack(
         [grad.detach().norm() for grad in result.grads])
-    if not arch_step_finite(result, model.alpha_names(),
-                            options.nonfinite):
+    if not arch_step_finite(result, model.alpha_names(), model.nonfinite):
         snapshot.restore()  # the full pass updated the BN statistics
         return dict(arch_ce=result.full_loss)
     for name, alpha, grad in zip(model.alpha_names(), alphas,
@@ -93,7 +92,7 @@ def weight_step(model: nn.Module, data: dict,
 
     The alphas are held at ``requires_grad=False`` meanwhile, so the
     backward computes no alpha gradient (only the weights step). A step
-    skipped for a non-finite loss (``ablation.nonfinite='skip'``)
+    skipped for a non-finite loss (``nonfinite='skip'``)
     restores the BN running statistics its forward updated.
 
     Args:
@@ -108,7 +107,7 @@ def weight_step(model: nn.Module, data: dict,
     """
     forward_model = model if forward_model is None else forward_model
     wrapper = optim_wrapper['weights']
-    policy = model.ablation_options.nonfinite
+    policy = model.nonfinite
     snapshot = BatchNormSnapshot(model) if policy == 'skip' else None
     with requires_grad_off(model.alpha_list()):
         with wrapper.optim_context(forward_model):

@@ -79,6 +79,9 @@ class DDartsSupernet(BaseModel):
             them: ``mode``, ``weight`` (``w_ab``), the normaliser of Eq. 7,
             the deactivation, the schedule, ``sample``, ...). Defaults to
             None.
+        nonfinite (str): What a NaN/Inf loss or gradient of either step
+            does: 'raise' (stop, naming the step and alpha set) or 'skip'
+            (skip the step, with a warning). Defaults to 'raise'.
         data_preprocessor (dict | nn.Module, optional): Defaults to None
             (mmengine's ``BaseDataPreprocessor``).
         init_cfg (dict, optional): Defaults to None.
@@ -124,12 +127,15 @@ class DDartsSupernet(BaseModel):
                  mixing: str = 'sigmoid',
                  share_alphas: Optional[str] = None,
                  arch_amp: Union[bool, str] = False,
+                 nonfinite: str = 'raise',
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         check_supernet_choices(mixing, share_alphas, arch_amp,
-                               genotype is not None, zero_one_scope)
+                               genotype is not None, zero_one_scope,
+                               nonfinite)
+        self.nonfinite = nonfinite
         self.op_names = search_space_ops(search_space)
         alpha_init = alpha_init_options(alpha_init)
         self.ablation_options = AblationOptions.from_dict(ablation)

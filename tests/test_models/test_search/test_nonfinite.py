@@ -10,7 +10,7 @@ def _setup(nonfinite: str):
     torch.manual_seed(0)
     model = DDartsSupernet(num_cells=3, init_channels=4, steps=1,
                            num_classes=3,
-                           ablation=dict(nonfinite=nonfinite)).train()
+                           nonfinite=nonfinite).train()
     wrappers = PerCellOptimWrapperConstructor(dict(
         weights=dict(optimizer=dict(type='SGD', lr=0.1)),
         arch=dict(optimizer=dict(type='Adam', lr=0.1))))(model)
