@@ -13,7 +13,18 @@ Variants (each one whole iteration: architecture step, then weight step):
 - ``exact``: ``ablation.mode='exact'`` (the exact gradient of Eq. 8),
   with the device's default schedule of the ablated passes; ``exact_plain``,
   ``exact_batched`` and ``exact_segmented`` force one
-  (``ablation.schedule``).
+  (``ablation.schedule``);
+- ``exact_sample<k>``: ``ablation.sample=k`` (every ablated pass forward,
+  ``k`` of them back-propagated: an unbiased estimate of the gradient).
+
+``reference`` is also the **floor** of any method that knows every
+``L_-k``: a FairDARTS iteration plus the ``n`` ablated forwards (resumed
+from the full pass) under ``no_grad``; the sampled variants are printed as
+ratios to it too. For each depth the relative variance of the sampled
+estimate of ``dS/dw`` (``S = sum_k L_-k``) and of the alpha gradient it
+gives is printed against ``k`` (``--no-variance`` skips it): computed from
+the ``n`` per-pass gradients of one architecture batch, for ``k`` drawn
+without replacement: ``Var = (n^2 / k) sigma^2 (n - k) / (n - 1)``.
 
 An iteration's time is the fastest of its variant's architecture steps
 over ``--iters`` rounds (after ``--warmup`` rounds; the slow
@@ -47,8 +58,9 @@ and summing saved tensors would miss the transient ones.)
 
 Usage::
 
-    python benchmarks/search_step.py [--cells 5 8 14] [--batch 16 72]
-        [--iters 3] [--warmup 1] [--variants fairdarts exact] [--json]
+    python benchmarks/search_step.py [--cells 5 8 14 20] [--batch 16 72]
+        [--iters 3] [--warmup 1] [--variants fairdarts exact exact_sample2]
+        [--json]
         [--output benchmarks/results/NAME.json]
 """
 import argparse
@@ -56,6 +68,7 @@ import copy
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -71,12 +84,29 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 from mmengine.optim import OptimWrapper, OptimWrapperDict  # noqa: E402
 
 from ddarts_mm.models.search import DDartsSupernet, zero_one_loss  # noqa
+from ddarts_mm.models.search import ablation_schedules  # noqa: E402
+from ddarts_mm.models.search.ablation import (  # noqa: E402
+    PassSampler, arch_gradients)
+from ddarts_mm.models.search.losses import (  # noqa: E402
+    ablation_gradient_coefficients, ablation_scale)
 
 VARIANTS = ('weights', 'fairdarts', 'reference_schedule', 'reference',
-            'exact', 'exact_plain', 'exact_batched', 'exact_segmented')
+            'exact', 'exact_plain', 'exact_batched', 'exact_segmented',
+            'exact_sample2')
+#: ``exact_sample<k>`` (any ``k >= 1``; ``exact_sample2`` is a default).
+SAMPLED = re.compile(r'exact_sample([1-9][0-9]*)')
 #: CIFAR-10 search: 50 epochs over 25,000 weight + 25,000 arch images.
 SEARCH_EPOCHS, SEARCH_IMAGES = 50, 25000
 PAPER_GPU_HOURS = 12.0  # 0.5 GPU-day
+
+
+def variant_name(name: str) -> str:
+    """``name`` if it is a variant (argparse type)."""
+    if name not in VARIANTS and not SAMPLED.fullmatch(name):
+        raise argparse.ArgumentTypeError(
+            f'unknown variant {name!r}: expected one of {VARIANTS} or '
+            'exact_sample<k>')
+    return name
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -98,7 +128,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--device', default=None,
                         help='default: cuda if available, else cpu')
     parser.add_argument('--variants', nargs='+', default=list(VARIANTS),
-                        choices=VARIANTS)
+                        type=variant_name,
+                        help=f'some of {VARIANTS} or exact_sample<k>')
+    parser.add_argument('--no-variance', action='store_true',
+                        help='skip the variance of the sampled estimate')
     parser.add_argument('--wall', action='store_true',
                         help='time the CPU by wall clock, not CPU time')
     parser.add_argument('--no-memory', action='store_true',
@@ -106,7 +139,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--json', action='store_true',
                         help='print the results as JSON on the last line')
     parser.add_argument('--output', help='also write the JSON to this file')
-    parser.add_argument('--memory-probe', choices=VARIANTS,
+    parser.add_argument('--memory-probe', type=variant_name,
                         help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -169,6 +202,9 @@ def step_fns(variant: str, model: DDartsSupernet,
              optim_wrapper: OptimWrapperDict,
              data: dict) -> Tuple[Callable, Callable]:
     """The architecture step and the weight step of ``variant``."""
+    match = SAMPLED.fullmatch(variant)
+    sampled = None if match is None else PassSampler(
+        int(match.group(1)), len(model.alpha_list()))
 
     def arch() -> None:
         if variant == 'weights':
@@ -179,8 +215,13 @@ def step_fns(variant: str, model: DDartsSupernet,
         model.compute_ablation = variant.startswith(('reference', 'exact'))
         if model.compute_ablation:
             mode, _, schedule = variant.partition('_')
+            sample = None
+            if sampled is not None:
+                schedule, sample = 'auto', sampled.num_samples
+                model.pass_sampler = sampled
             model.ablation_options = replace(
-                model.ablation_options, mode=mode, schedule=schedule or 'auto')
+                model.ablation_options, mode=mode, schedule=schedule or 'auto',
+                sample=sample)
         model.arch_step(data['arch'], optim_wrapper)
 
     def weights() -> None:
@@ -232,6 +273,8 @@ def time_variants(args, device) -> Dict[str, Dict[str, float]]:
                   f'{elapsed[0]:.3f} s, weight step {elapsed[1]:.3f} s',
                   file=sys.stderr)
     weight = min(weight_times)
+    if not args.no_variance:
+        report_variance(model, data, args.variance)
     return {v: dict(arch=min(t), iteration=min(t) + weight)
             for v, t in arch_times.items()}
 
@@ -293,6 +336,73 @@ def memory_probe(args) -> None:
     print(json.dumps(peaks))
 
 
+def sampled_relative_variance(model: DDartsSupernet, data: dict
+                              ) -> Dict[int, Dict[str, float]]:
+    """Relative variance of the sampled estimates against ``k``.
+
+    From the ``n`` per-pass gradients ``g_j = dL_-j/dw`` of one
+    architecture batch: with ``k`` passes drawn without replacement, the
+    estimate ``(n/k) sum_{j drawn} g_j`` of ``dS/dw`` has, per coordinate,
+    ``Var = (n^2 / k) sigma^2 (n - k) / (n - 1)`` (``sigma^2`` the variance
+    over the passes). ``sum``: ``E|est - dS/dw|^2 / |dS/dw|^2``; ``alpha``:
+    the same for the alpha gradient of Eq. 8 it enters (times ``b_i``
+    and ``sigmoid'``), over the exact alpha gradient's squared norm.
+    """
+    batch = model.data_preprocessor(data['arch'], True)
+    inputs, labels = batch['inputs'], batch['data_samples']
+    alphas = model.alpha_list()
+    options = replace(model.ablation_options, mode='exact', sample=None)
+    shape = (model.num_layers, ) + tuple(alphas[0].shape)
+    deactivation = model.deactivation.sample(shape, inputs)
+    leaves = [torch.sigmoid(a).detach().requires_grad_() for a in alphas]
+    with model.frozen_weights():
+        full = ablation_schedules.full_pass(model, inputs, labels, leaves,
+                                            segmented=False)
+        per_pass, losses = [], []
+        with model.frozen_bn_stats():
+            for j in range(len(leaves)):
+                loss = ablation_schedules.ablated_pass(
+                    model, full, j, deactivation, leaves, labels)
+                grads = torch.autograd.grad(loss, leaves, retain_graph=True,
+                                            allow_unused=True)
+                per_pass.append(torch.cat([
+                    (torch.zeros_like(w) if g is None else g).reshape(-1)
+                    for g, w in zip(grads, leaves)]))
+                losses.append(loss.detach())
+        exact = arch_gradients(model, inputs, labels, options, deactivation)
+    full_loss, ablated = full.loss.detach(), torch.stack(losses)
+    scale = ablation_scale(full_loss, ablated, options,
+                           model.ablation_abs_mean)
+    coeffs = ablation_gradient_coefficients(full_loss, ablated,
+                                            options.weight, scale)
+    # d alpha_i = b_i * w_i (1 - w_i) * dS/dw_i (the noisy part)
+    to_alpha = torch.cat([(coeffs.b[i] * w * (1 - w)).detach().reshape(-1)
+                          for i, w in enumerate(leaves)])
+    gradients = torch.stack(per_pass).double()
+    sigma2 = gradients.var(0, unbiased=False)
+    total = gradients.sum(0).pow(2).sum()
+    alpha_norm = sum(g.double().pow(2).sum() for g in exact.grads)
+    n = len(leaves)
+    result = {}
+    for k in range(1, n + 1):
+        factor = n * n / k * (n - k) / max(n - 1, 1)
+        result[k] = dict(
+            sum=float(factor * sigma2.sum() / total),
+            alpha=float(factor * (to_alpha.double()**2 * sigma2).sum() /
+                        alpha_norm))
+    return result
+
+
+def report_variance(model: DDartsSupernet, data: dict, result: dict) -> None:
+    variance = sampled_relative_variance(model, data)
+    print('relative variance of the sampled estimate (k of '
+          f'{len(variance)} ablated passes back-propagated):')
+    for k, value in variance.items():
+        print(f'  k = {k:2d}: dS/dw {value["sum"]:.3g}, alpha gradient '
+              f'{value["alpha"]:.3g}')
+    result['sampled_relative_variance'] = variance
+
+
 def search_gpu_hours(seconds: float, batch: int) -> float:
     """Hours of a 50-epoch CIFAR-10 search at ``seconds`` per iteration."""
     return SEARCH_EPOCHS * math.ceil(SEARCH_IMAGES / batch) * seconds / 3600
@@ -328,16 +438,27 @@ def run_config(args, device) -> dict:
           f'({threads}), fastest of {args.iters} after {args.warmup} warm-up'
           f", {'wall' if args.wall or device.type == 'cuda' else 'CPU'} "
           'time')
+    args.variance = {}
     times = time_variants(args, device)
     seconds = {v: t['iteration'] for v, t in times.items()}
     base = seconds['fairdarts']
     result = dict(cells=args.cells, batch=args.batch,
                   channels=args.channels, device=str(device))
     result.update({v: seconds[v] / base for v in args.variants})
+    result.update(args.variance)
+    floor = seconds.get('reference')
     for variant in args.variants:
-        print(f'{variant:>20}: {seconds[variant]:8.3f} s/iter '
-              f'({times[variant]["arch"]:7.3f} s architecture step)   '
-              f'{result[variant]:5.2f}x FairDARTS')
+        arch_ratio = times[variant]['arch'] / times['fairdarts']['arch']
+        line = (f'{variant:>20}: {seconds[variant]:8.3f} s/iter '
+                f'({times[variant]["arch"]:7.3f} s architecture step, '
+                f'{arch_ratio:5.2f}x)   {result[variant]:5.2f}x FairDARTS')
+        result[f'{variant}_arch_step'] = arch_ratio
+        if floor is not None and variant.startswith('exact'):
+            result[f'{variant}_vs_floor'] = seconds[variant] / floor
+            line += f', {seconds[variant] / floor:5.2f}x the floor'
+        elif variant == 'reference':
+            line += ' (the floor: FairDARTS + n ablated forwards)'
+        print(line)
     result['seconds'] = times
     if device.type == 'cuda':
         hours = {v: search_gpu_hours(seconds[v], args.batch)
@@ -353,17 +474,27 @@ def run_config(args, device) -> dict:
 
 
 def print_growth(results: List[dict], variants: List[str]) -> None:
-    """How each exact variant's ratio to FairDARTS grows with the cells."""
+    """How each exact variant's ratio to FairDARTS (and to the floor, and
+    its peak memory) grows with the cells: the cost curve."""
     exact = [v for v in variants if v.startswith(('exact', 'reference'))]
     for batch in sorted({r['batch'] for r in results}):
         rows = [r for r in results if r['batch'] == batch]
         if len(rows) < 2:
             continue
-        print(f'ratio to FairDARTS by number of cells (batch {batch}):')
+        print(f'cost curve by number of cells (batch {batch}): iteration '
+              '(architecture step) x FairDARTS; x the floor; peak memory x '
+              'FairDARTS')
         for variant in exact:
-            cells = ', '.join(f"{r['cells']}: {r[variant]:.2f}x"
-                              for r in rows)
-            print(f'{variant:>20}: {cells}')
+            parts = []
+            for r in rows:
+                part = (f"{r['cells']}: {r[variant]:.2f}x "
+                        f"({r[variant + '_arch_step']:.2f}x)")
+                if variant + '_vs_floor' in r:
+                    part += f" {r[variant + '_vs_floor']:.2f}xF"
+                if variant + '_peak_memory' in r:
+                    part += f" mem {r[variant + '_peak_memory']:.2f}x"
+                parts.append(part)
+            print(f'{variant:>20}: ' + ', '.join(parts))
 
 
 def main(argv=None) -> None:
