@@ -1,11 +1,12 @@
-"""Where ddarts_mm's configs are, for tools that cannot read ``ddarts_mm::``.
+"""Where ddarts_mm's configs are, and how our tools read them.
 
-mmengine resolves ``_base_ = 'ddarts_mm::...'`` only once ``ddarts_mm`` is
-imported (it adds itself to mmengine's ``MODULE2PACKAGE``): our tools and
-``mim`` do that, mmdet's and mmpretrain's ``tools/*.py`` do not (a config's
-``custom_imports`` is read after its ``_base_``). Every tool reads a base
-given by absolute path, or by an environment variable mmengine substitutes
-before it reads the bases::
+mmengine resolves ``_base_ = 'ddarts_mm::...'`` only for the packages of
+its ``MODULE2PACKAGE`` table: our tools (and ``mim``, which runs them) read
+configs with :func:`config_fromfile`, which adds ``ddarts_mm`` to it; mmdet's
+and mmpretrain's ``tools/*.py`` do not (a config's ``custom_imports`` is
+read after its ``_base_``). Every tool reads a base given by absolute path,
+or by an environment variable mmengine substitutes before it reads the
+bases::
 
     python -m ddarts_mm.configs_path              # the configs folder
     python -m ddarts_mm.configs_path search/ddarts_8cells_cifar10.py
@@ -20,7 +21,10 @@ Importing this module loads neither torch nor mmengine.
 import argparse
 import os.path as osp
 import sys
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
+
+if TYPE_CHECKING:
+    from mmengine.config import Config
 
 #: The environment variable the documented ``_base_`` form reads.
 ENV_VAR = 'DDARTS_MM_CONFIGS'
@@ -59,6 +63,25 @@ def config_path(name: str) -> str:
     if not osp.isfile(path):
         raise FileNotFoundError(f'{name}: no such config under {root}')
     return path
+
+
+def config_fromfile(path: str) -> 'Config':
+    """``Config.fromfile(path)``, ``_base_ = 'ddarts_mm::...'`` included.
+
+    ``ddarts_mm`` joins mmengine's (public) ``MODULE2PACKAGE`` table, so
+    that mmengine looks ``ddarts_mm::`` bases up in the installed package's
+    ``.mim/configs`` as it does ``mmdet::`` ones.
+
+    Args:
+        path (str): The config file.
+
+    Returns:
+        Config: The config, its ``custom_imports`` imported.
+    """
+    from mmengine.config import Config
+    from mmengine.config.utils import MODULE2PACKAGE
+    MODULE2PACKAGE.setdefault('ddarts_mm', 'ddarts_mm')
+    return Config.fromfile(path)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

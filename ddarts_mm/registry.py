@@ -13,8 +13,9 @@ not defined.
 The search parts (supernet, loops, hooks, optimizer constructors, wrappers,
 the train/arch split) are registered here. The evaluation network
 ``DDartsNet``, ``DDartsClassifier`` and ``DartsAuxHead`` are also registered
-in mmdet's and mmpretrain's ``MODELS`` (see :func:`ddarts_mm.register_all_modules`),
-so their configs can name them directly.
+in mmdet's and mmpretrain's ``MODELS`` by the modules that define them (a
+config names those in its ``custom_imports``; see :mod:`ddarts_mm`), so
+their configs can name them directly.
 """
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS

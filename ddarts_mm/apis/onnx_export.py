@@ -67,11 +67,11 @@ def build_from_config(config: str, checkpoint: Optional[str] = None,
     Returns:
         TensorModel: The network to export.
     """
-    from mmengine.config import Config
     from mmengine.registry import MODELS, init_default_scope
 
+    from ddarts_mm.configs_path import config_fromfile
     from ddarts_mm.utils import load_checkpoint_safely
-    cfg = Config.fromfile(config)
+    cfg = config_fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))

@@ -14,6 +14,7 @@ from typing import Any, List
 
 from mmengine.config import Config, DictAction
 
+from ddarts_mm.configs_path import config_fromfile
 from .run_errors import ConfigError, one_line
 
 # mmengine imports pkg_resources to resolve `mmdet::` bases; setuptools 80
@@ -73,7 +74,9 @@ def test_parser() -> argparse.ArgumentParser:
 
 
 def read_config(path: str) -> Config:
-    """``Config.fromfile`` with its failures as one :class:`ConfigError`.
+    """:func:`~ddarts_mm.configs_path.config_fromfile` (``Config.fromfile``,
+    ``ddarts_mm::`` bases included) with its failures as one
+    :class:`ConfigError`.
 
     A Python syntax error, a missing ``_base_``, a failing
     ``custom_imports`` or any other error raised while the config is read
@@ -82,7 +85,7 @@ def read_config(path: str) -> Config:
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path}: no such config file')
     try:
-        return Config.fromfile(path)
+        return config_fromfile(path)
     except Exception as err:  # noqa: B902  (the config is user code)
         raise ConfigError(f'{path}: cannot read the config: '
                           f'{one_line(err)}') from None

@@ -294,8 +294,8 @@ def _detector_overrides(ctx: DemoContext, name: str, base: str,
     R-CNN evaluators, cannot be merged key by key); everything else, the
     metric types included, stays the base config's.
     """
-    from mmengine.config import Config
-    cfg = Config.fromfile(str(ctx.project_path(base))).to_dict()
+    from ddarts_mm.configs_path import config_fromfile
+    cfg = config_fromfile(str(ctx.project_path(base))).to_dict()
     old = cfg['data_root']
     new = _data_root(ctx, kind).rstrip('/') + '/'
     overrides = {

@@ -2,8 +2,10 @@
 
 mmengine calls ``ddarts_mm.utils.register_all_modules(False)`` when a
 registry of scope ``ddarts_mm`` that has no ``locations`` is first used
-(``ddarts_mm`` being in its ``MODULE2PACKAGE`` table), as it does for
-``mmdet.utils.register_all_modules``.
+(``ddarts_mm`` being in its ``MODULE2PACKAGE`` table, as our tools' config
+reader :func:`ddarts_mm.configs_path.config_fromfile` puts it), as it does
+for ``mmdet.utils.register_all_modules``. It is the package's only
+``register_all_modules``.
 """
 from importlib import import_module
 
@@ -16,7 +18,8 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     """Register the search parts in ddarts_mm's registries.
 
     The networks users name in mmdet and mmpretrain configs are registered
-    by ``import ddarts_mm`` (lazily) or :func:`ddarts_mm.register_all_modules`.
+    by the modules their ``custom_imports`` name
+    (``ddarts_mm.models.backbones``, ``ddarts_mm.models.classifiers``).
 
     Args:
         init_default_scope (bool): Also make ``ddarts_mm`` the default scope

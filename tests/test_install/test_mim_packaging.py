@@ -54,10 +54,10 @@ def test_ddarts_mm_config_inheritance_outside_the_tree(tmp_path):
         "_base_ = 'ddarts_mm::detection/"
         "retinanet_do2-resnet18-authors_fpn_1x_coco.py'\n"
         'model = dict(backbone=dict(frozen_stages=2))\n')
+    """Read by our tools' config reader (mim runs our tools)."""
     result = outside(tmp_path, (
-        'import ddarts_mm\n'
-        'from mmengine.config import Config\n'
-        "cfg = Config.fromfile('mine.py')\n"
+        'from ddarts_mm.configs_path import config_fromfile\n'
+        "cfg = config_fromfile('mine.py')\n"
         'print(cfg.model.backbone.genotype, cfg.model.backbone.layout,'
         ' cfg.model.backbone.frozen_stages, cfg.train_cfg.max_epochs)\n'))
     assert result.returncode == 0, result.stderr

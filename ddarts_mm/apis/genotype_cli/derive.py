@@ -43,12 +43,12 @@ def _load_checkpoint(path: str) -> dict:
 
 
 def _layout_from_config(config: str):
-    from mmengine.config import Config
     from mmengine.registry import DefaultScope, init_default_scope
 
+    from ddarts_mm.configs_path import config_fromfile
     from ddarts_mm.registry import MODELS
     from ddarts_mm.search_space.parse import SearchLayout
-    cfg = Config.fromfile(config)
+    cfg = config_fromfile(config)
     if cfg.get('custom_imports'):
         from mmengine.utils import import_modules_from_strings
         import_modules_from_strings(**cfg.custom_imports)
