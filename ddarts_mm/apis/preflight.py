@@ -37,6 +37,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 from mmengine.config import Config
 
 from ddarts_mm.utils.data_check import check_data_files
+from ddarts_mm.utils.error_line import error_line
 
 #: Bytes per parameter a training step holds: weight, gradient, two Adam
 #: moments (float32).
@@ -270,7 +271,7 @@ def _check_genotype(spec: str, config: str, key: str) -> None:
     try:
         get_genotype(spec)
     except (GenotypeError, ValueError, OSError) as err:
-        _fail(config, key, ' '.join(str(err).split())[:300])
+        _fail(config, key, error_line(err, typed=False, max_len=300))
 
 
 def _check_ablation(ablation: Any, config: str) -> None:
@@ -298,9 +299,7 @@ def _build_on_meta(cfg: Config, model: dict, config: str) -> Any:
             return registry.build(model)
     except (GenotypeError, ValueError, TypeError, KeyError,
             FileNotFoundError) as err:
-        text = ' '.join(str(err.args[0] if isinstance(err, KeyError)
-                            and err.args else err).split())
-        _fail(config, 'model', text[:300] or type(err).__name__)
+        _fail(config, 'model', error_line(err, typed=False, max_len=300))
     except Exception:  # noqa: B902  (meta tensors: a real build may work)
         return None
 
@@ -367,7 +366,7 @@ def _check_hooks(cfg: Config, config: str) -> None:
         try:
             cls(**args)
         except (ValueError, TypeError) as err:
-            _fail(config, where, ' '.join(str(err).split())[:300])
+            _fail(config, where, error_line(err, typed=False, max_len=300))
 
 
 __all__ = [

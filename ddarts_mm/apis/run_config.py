@@ -15,7 +15,8 @@ from typing import Any, List
 from mmengine.config import Config, DictAction
 
 from ddarts_mm.configs_path import config_fromfile
-from .run_errors import ConfigError, one_line
+from ddarts_mm.utils.error_line import error_line
+from .run_errors import OUR_ERRORS, ConfigError
 
 # mmengine imports pkg_resources to resolve `mmdet::` bases; setuptools 80
 # (pinned by scripts/install.sh, the last with pkg_resources) warns on it.
@@ -88,7 +89,7 @@ def read_config(path: str) -> Config:
         return config_fromfile(path)
     except Exception as err:  # noqa: B902  (the config is user code)
         raise ConfigError(f'{path}: cannot read the config: '
-                          f'{one_line(err)}') from None
+                          f'{error_line(err, untyped=OUR_ERRORS)}') from None
 
 
 #: How close a new ``--cfg-options`` key must be to an existing key of the

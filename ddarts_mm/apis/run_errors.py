@@ -18,6 +18,7 @@ from ddarts_mm.apis.preflight import PreflightError
 from ddarts_mm.datasets.cifar_pickle import CIFARFileError
 from ddarts_mm.utils import CheckpointError
 from ddarts_mm.utils.data_check import DataFileError
+from ddarts_mm.utils.error_line import error_line
 
 #: Exit status of a run stopped by bad input (as argparse uses).
 EXIT_BAD_INPUT = 2
@@ -27,21 +28,15 @@ class ConfigError(ValueError):
     """A config (or a flag about it) that cannot run; names file and key."""
 
 
-#: Characters of the one line an error prints, at most.
-MAX_LINE = 600
+class RunError(RuntimeError):
+    """A failure while the Runner ran; names where its traceback is."""
 
 
-def one_line(err: BaseException) -> str:
-    """``err`` on one line of at most :data:`MAX_LINE` characters, prefixed
-    by its type unless it is one of ours (whose messages name the file)."""
-    text = str(err.args[0]) if isinstance(err, KeyError) and err.args else (
-        str(err))
-    text = ' '.join(text.split()) or type(err).__name__
-    if len(text) > MAX_LINE:
-        text = text[:MAX_LINE - 3] + '...'
-    own = (ConfigError, CheckpointError, PreflightError, CIFARFileError,
-           DataFileError, RunError)
-    return text if isinstance(err, own) else f'{type(err).__name__}: {text}'
+#: Our errors: their messages name the file and the key, and are shown
+#: without their type (:func:`~ddarts_mm.utils.error_line.error_line`'s
+#: ``untyped``); any other error's line starts with its type.
+OUR_ERRORS = (ConfigError, CheckpointError, PreflightError, CIFARFileError,
+              DataFileError, RunError)
 
 
 def _bad_config(err: BaseException) -> Optional[str]:
@@ -74,13 +69,10 @@ def run_main(main, argv: Optional[List[str]]) -> int:
     except Exception as err:  # noqa: B902  (one line, whatever failed)
         if os.environ.get(TRACEBACK_ENV, '') not in ('', '0'):
             raise
-        print(f'error: {one_line(err)}', file=sys.stderr)
+        print(f'error: {error_line(err, untyped=OUR_ERRORS)}',
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0
-
-
-class RunError(RuntimeError):
-    """A failure while the Runner ran; names where its traceback is."""
 
 
 def in_run(runner, config: str, run: Callable[[], Any]) -> Any:
@@ -98,11 +90,12 @@ def in_run(runner, config: str, run: Callable[[], Any]) -> Any:
 
         from ddarts_mm.utils.atomic_write import atomic_write_text
         path = osp.join(runner.log_dir, 'traceback.txt')
+        line = error_line(err, untyped=OUR_ERRORS)
         try:
             atomic_write_text(path, traceback.format_exc())
         except OSError:
-            raise RunError(one_line(err)) from None
-        raise RunError(f'{one_line(err)} (traceback in {path})') from None
+            raise RunError(line) from None
+        raise RunError(f'{line} (traceback in {path})') from None
 
 
 def _empty_dataset(err: BaseException) -> Optional[str]:

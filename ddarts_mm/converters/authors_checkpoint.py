@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import torch
 
 from ddarts_mm.utils.atomic_write import atomic_write
+from ddarts_mm.utils.error_line import error_line
 
 #: Buffers ``thop.profile`` registers on every module.
 THOP_BUFFERS = ('total_ops', 'total_params')
@@ -79,7 +80,7 @@ def _refused_global(err: BaseException) -> Optional[str]:
     if not isinstance(err, pickle.UnpicklingError) or 'GLOBAL' not in text:
         return None
     found = re.search(r'GLOBAL ([\w.]+)', text)
-    return found.group(1) if found else _first_line(err)
+    return found.group(1) if found else _load_error(err)
 
 
 def _load(path: str) -> Any:
@@ -95,21 +96,21 @@ def _load(path: str) -> Any:
         if refused is None:  # zip / pickle framing, truncated file
             raise AuthorsCheckpointError(
                 f'{path}: not a PyTorch checkpoint '
-                f'({_first_line(err)})') from None
+                f'({_load_error(err)})') from None
         raise AuthorsCheckpointError(
             f'{path}: refused to unpickle {refused} (only tensors and plain '
             'data are read, with torch.load(weights_only=True); save the '
             'state_dict alone to convert it)') from None
 
 
-def _first_line(err: BaseException) -> str:
-    """The gist of a ``torch.load`` error, on one line."""
-    text = str(err)
-    found = re.search(r'WeightsUnpickler error:\s*(\S[^\n]*)', text)
-    if found:  # torch's long weights_only preamble hides the cause
-        return found.group(1).strip()
-    lines = text.strip().splitlines()
-    return lines[0].split('. ')[0] if lines else type(err).__name__
+def _load_error(err: BaseException) -> str:
+    """The gist of a ``torch.load`` error, on one line: the unpickler's
+    cause, which torch's long ``weights_only`` preamble hides, else the
+    first line."""
+    found = re.search(r'WeightsUnpickler error:\s*(\S[^\n]*)', str(err))
+    if found:
+        return ' '.join(found.group(1).split())
+    return error_line(err, typed=False, first_line=True)
 
 
 def _plain(value: Any) -> Any:

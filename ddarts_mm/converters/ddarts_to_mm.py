@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from ddarts_mm.search_space.genotype import GenotypeError
 from ddarts_mm.search_space.zoo import get_genotype
+from ddarts_mm.utils.error_line import error_line
 from .authors_checkpoint import (AUTHORS_STEMS, AuthorsCheckpointError,
                                  build_authors_classifier, convert_state_dict,
                                  read_authors_checkpoint,
@@ -173,7 +174,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             args.layers, args.num_classes, args.auxiliary, args.dry_run)
     except (AuthorsCheckpointError, GenotypeError, ValueError,
             OSError) as err:
-        print('error: ' + ' '.join(str(err).split()), file=sys.stderr)
+        print(f'error: {error_line(err, typed=False)}', file=sys.stderr)
         return 2
     _print_report(report, args.dst, args.dry_run)
     return 0

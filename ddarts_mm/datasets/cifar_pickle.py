@@ -22,6 +22,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ddarts_mm.utils.error_line import error_line
+
 #: Bytes of the largest CIFAR file read (CIFAR-100 ``train``: 155 MB).
 MAX_CIFAR_FILE_BYTES = 1 << 30
 #: Values of one CIFAR image row (3 x 32 x 32, CHW).
@@ -168,8 +170,9 @@ def load_cifar_bytes(data: bytes, name: str,
     try:
         return CIFARUnpickler(io.BytesIO(data), encoding=encoding).load()
     except Exception as err:  # noqa: B902  (any failure = not the format)
-        text = ' '.join(str(err).split())[:200] or type(err).__name__
-        raise CIFARFileError(f'{name}: not a CIFAR pickle: {text}') from None
+        raise CIFARFileError(f'{name}: not a CIFAR pickle: '
+                             f'{error_line(err, typed=False, max_len=200)}'
+                             ) from None
 
 
 def load_cifar_file(path: str, encoding: str = 'latin1') -> Any:

@@ -20,6 +20,8 @@ from typing import Any, Dict, List
 import numpy as np
 import torch
 
+from ddarts_mm.utils.error_line import error_line
+
 #: Key of the states in a checkpoint.
 RNG_STATE_KEY = 'rng_state'
 
@@ -67,7 +69,7 @@ def restore_rng_state(state: Dict[str, Any]) -> None:
         torch.set_rng_state(torch.as_tensor(state['torch']).cpu())
     except (KeyError, TypeError, ValueError, RuntimeError) as err:
         raise ValueError(f'{RNG_STATE_KEY}: not a saved random state '
-                         f'({type(err).__name__}: {err})') from None
+                         f'({error_line(err)})') from None
     cuda: List[torch.Tensor] = state.get('cuda') or []
     if cuda and torch.cuda.is_available() and (
             torch.cuda.device_count() == len(cuda)):

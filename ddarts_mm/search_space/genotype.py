@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
 from ddarts_mm.utils.atomic_write import atomic_write_text
+from ddarts_mm.utils.error_line import error_line
 from ddarts_mm.utils.text_file import read_text_file
 from .primitives import SEARCH_SPACES
 from .strict_load import load_json, load_yaml
@@ -193,9 +194,9 @@ class Genotype:
         try:
             data = load_json(text) if fmt == 'json' else load_yaml(text)
         except Exception as err:  # json.JSONDecodeError, yaml.YAMLError
-            first = str(err).splitlines()[0] if str(err) else repr(err)
-            raise GenotypeError(f'{where}: malformed {fmt.upper()}: '
-                                f'{first}') from None
+            raise GenotypeError(
+                f'{where}: malformed {fmt.upper()}: '
+                f'{error_line(err, typed=False, first_line=True)}') from None
         return cls.from_dict(data, where)
 
     @classmethod

@@ -33,6 +33,8 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+from ddarts_mm.utils.error_line import error_line
+
 from .genotype import (Edge, Gene, Genotype, GenotypeError,
                        read_genotype_text, validate_genotype)
 from .literal_eval import LiteralEvaluator
@@ -242,7 +244,7 @@ def loads_legacy_all(text: str, where: str = '<text>',
     except (ValueError, RecursionError, MemoryError) as err:
         # null bytes (ValueError); nesting the parser cannot hold
         raise GenotypeError(f'{where}: not a legacy genotype file '
-                            f'({type(err).__name__}: {err})') from None
+                            f'({error_line(err)})') from None
     ev = LiteralEvaluator(where)
     label = Path(where).name
     found: Dict[str, Genotype] = {}

@@ -1,5 +1,5 @@
 """Utilities: data path checks, safe checkpoint reading, atomic writes,
-text file reading, registration.
+text file reading, an error as one line, registration.
 
 Importing this package loads nothing but itself (genotype tools that write
 files through :mod:`.atomic_write` stay free of mmengine and torch); each
@@ -16,6 +16,7 @@ _MODULE_OF = {
                      'check_data_paths'), '.data_check'),
     **dict.fromkeys(('atomic_write_bytes', 'atomic_write_text'),
                     '.atomic_write'),
+    'error_line': '.error_line',
     'read_text_file': '.text_file',
     'register_all_modules': '.setup_env',
 }

@@ -13,6 +13,8 @@ import warnings
 import zipfile
 from typing import Any, Dict, List, Optional, Union
 
+from .error_line import error_line
+
 PathLike = Union[str, os.PathLike]
 
 
@@ -56,20 +58,13 @@ def load_checkpoint_safely(path: PathLike, mmap: bool = False,
     except Exception as err:  # noqa: B902  (any failure = not a checkpoint)
         raise CheckpointError(
             f'{where}: not a complete checkpoint that '
-            f'torch.load(weights_only=True) can read ({_first_line(err)})'
+            f'torch.load(weights_only=True) can read '
+            f'({error_line(err, first_line=True, max_len=160)})'
         ) from None
     if not isinstance(checkpoint, dict):
         raise CheckpointError(f'{where}: not a checkpoint (a dict), got '
                               f'{type(checkpoint).__name__}')
     return checkpoint
-
-
-def _first_line(err: BaseException) -> str:
-    lines = str(err).strip().splitlines()
-    text = lines[0].strip() if lines else ''
-    if len(text) > 160:
-        text = text[:157] + '...'
-    return f'{type(err).__name__}: {text}' if text else type(err).__name__
 
 
 def _unwrapped(weights: Dict[str, Any]) -> Dict[str, Any]:

@@ -5,6 +5,8 @@ from typing import Any, Iterator, Optional, Tuple
 
 from mmengine.config import Config
 
+from .error_line import error_line
+
 _DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader',
                 'arch_dataloader')
 
@@ -197,4 +199,5 @@ def _check_json_numbers(path: str, where: str) -> None:
                 f'{str(err).rsplit(" ", 1)[-1]} (a box or area that is not a '
                 'number); annotations must be finite numbers') from None
         raise DataFileError(f'{path} ({where}.ann_file): malformed JSON: '
-                            f'{" ".join(str(err).split())[:200]}') from None
+                            f'{error_line(err, typed=False, max_len=200)}'
+                            ) from None

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence
 
 from ddarts_mm.search_space.genotype import GenotypeError
+from ddarts_mm.utils.error_line import error_line
 
 #: Exit status of a run stopped by bad input (as argparse uses).
 EXIT_BAD_INPUT = 2
@@ -70,14 +71,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def one_line(err: BaseException) -> str:
-    """The error message on one line."""
-    text = str(err) or type(err).__name__
-    if isinstance(err, OSError) and err.filename and err.strerror:
-        text = f'{err.filename}: {err.strerror}'
-    return ' '.join(text.split())
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run ``tools/genotype.py`` with ``argv`` (default: ``sys.argv[1:]``).
 
@@ -88,5 +81,5 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return int(args.run(args) or 0)
     except (GenotypeError, ValueError, OSError) as err:
-        print(f'error: {one_line(err)}', file=sys.stderr)
+        print(f'error: {error_line(err, typed=False)}', file=sys.stderr)
         return EXIT_BAD_INPUT
