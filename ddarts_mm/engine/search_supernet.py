@@ -1,9 +1,10 @@
 """The contract between a search supernet and the engine that drives it.
 
 :class:`SearchSupernet` lists what :class:`~.loops.BilevelSearchLoop`,
-:class:`~.hooks.AblationLossHook`, :class:`~.hooks.GenotypeHook` and
-:class:`~.optimizers.PerCellOptimWrapperConstructor` read and write of the
-model: ``DDartsSupernet`` implements it, and so does the engine tests'
+:class:`~.hooks.AblationScheduleHook`, :class:`~.hooks.AblationLogHook`
+(both in :class:`~.hooks.AblationLossHook`), :class:`~.hooks.GenotypeHook`
+and :class:`~.optimizers.PerCellOptimWrapperConstructor` read and write of
+the model: ``DDartsSupernet`` implements it, and so does the engine tests'
 ``FakeSupernet`` (a test checks both). The engine never imports the search
 models; it reaches the supernet through :func:`unwrap_supernet`.
 """
@@ -21,15 +22,18 @@ class SearchSupernet(Protocol):
     Attributes:
         search_arch (bool): Written by the loop: whether ``train_step``
             takes an architecture step (False during warm-up).
-        compute_ablation (bool): Written by the ablation hook: whether this
-            iteration's architecture step runs the ablated passes.
-        ablation_weight_scale (float): Written by the ablation hook: the
-            factor of ``w_ab`` (Eq. 8) this iteration (its ramp).
+        compute_ablation (bool): Written by the ablation schedule hook:
+            whether this iteration's architecture step runs the ablated
+            passes.
+        ablation_weight_scale (float): Written by the ablation schedule
+            hook: the factor of ``w_ab`` (Eq. 8) this iteration (its ramp);
+            read by the ablation log hook.
         last_ablation (AblationResult, optional): Written by the
-            architecture step, read and reset by the ablation hook.
+            architecture step; cleared before every iteration and read
+            after it by the ablation log hook.
         last_arch_grad_norms (Tensor, optional): ``(n,)`` norms of the last
             architecture step's alpha gradients; read and reset by the
-            ablation hook.
+            ablation log hook.
         reductions (list[int]): Reduction layers (figures).
         sequence (list[int]): Per layer, the index of its alpha set.
     """

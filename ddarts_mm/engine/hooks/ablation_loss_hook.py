@@ -1,57 +1,30 @@
-"""Schedule and log the ablation loss of the D-DARTS search (Eq. 6-8)."""
-from typing import Dict, List, Optional, Tuple
+"""AblationLossHook: the ablation's schedule and its log, in one hook."""
+from typing import Optional
 
-import numpy as np
-
-from mmengine.dist import is_main_process
-from mmengine.hooks import Hook
-
-from ddarts_mm.engine.search_supernet import SearchSupernet, unwrap_supernet
 from ddarts_mm.registry import HOOKS
-
-DATA_BATCH = Optional[dict]
+from .ablation_log_hook import AblationLogHook
+from .ablation_schedule_hook import AblationScheduleHook
 
 
 @HOOKS.register_module()
-class AblationLossHook(Hook):
-    """When to compute the ablation loss, its weight ramp, and its logging.
+class AblationLossHook(AblationScheduleHook, AblationLogHook):
+    """:class:`AblationScheduleHook` and :class:`AblationLogHook` as one
+    hook, what the search configs list (``dict(type='AblationLossHook',
+    interval=1)``).
 
-    Before every training iteration it sets ``model.compute_ablation``
-    (True every ``interval`` iterations) and ``model.ablation_weight_scale``
-    (the factor applied to ``w_ab`` in Eq. 8). After an iteration with an
-    architecture step it logs, for every cell (alpha set) ``i``, the norm
-    of its alpha gradient (the scale of its step, ``ablation/grad_norm_{i}``)
-    and, when the supernet computed the ablation (``model.last_ablation``),
-    the marginal contribution ``M_i`` (Eq. 6, ``ablation/M_{i}``) and
-    ``L_AB^i`` (Eq. 7, ``ablation/L_AB_{i}``): these per-cell values go to
-    the visualizer only (``vis_data/scalars.json``, TensorBoard, ...), so
-    console lines stay short; the message hub (and so the console and the
-    ``<timestamp>.json`` log) gets ``train/ablation_m`` (the mean ``m``),
-    ``train/ablation_full_loss`` and ``train/ablation_max_grad_norm``: no
-    ``/`` in these names, since mmdet's ``analyze_logs.py`` takes such keys
-    for validation metrics.
+    Each part does its own job: before every iteration the schedule writes
+    the supernet's switches, then the log clears the last ablation; after
+    it the log reads what the architecture step left, and draws at the end
+    of epochs.
 
     Args:
-        interval (int): Compute the ablation every ``interval`` training
-            iterations (the other iterations use ``L_F``, Eq. 4). Defaults
-            to 1 (every iteration, as the paper).
-        ramp_epochs (float): Length of a linear ramp of ``w_ab`` from 0 to
-            its full value, in epochs (fractions allowed), counted from the
-            first epoch that updates alpha (after the loop's
-            ``warmup_epochs``). 0 disables it. Defaults to 0.
-        log_to_visualizer (bool): Also send the values to the visualizer at
-            every computation. Defaults to True.
-        figure_interval (int): Every ``figure_interval`` epochs (and at the
-            last one) send the curves of ``M_i`` and ``L_AB^i`` over the
-            search so far to the visualizer as the image
-            ``ablation_marginal_contributions`` (step = epoch counted from
-            1; ``LocalVisBackend`` writes ``vis_data/vis_image/
-            ablation_marginal_contributions_{epoch}.png``). 0 disables it.
-            Defaults to 5.
-        max_history (int): Points kept per curve: when full, every other
-            point is dropped and later values are kept at half the rate,
-            so the curves span the whole search in bounded memory.
-            Defaults to 1000.
+        interval (int): See :class:`AblationScheduleHook`. Defaults to 1.
+        ramp_epochs (float): See :class:`AblationScheduleHook`. Defaults
+            to 0.
+        log_to_visualizer (bool): See :class:`AblationLogHook`. Defaults to
+            True.
+        figure_interval (int): See :class:`AblationLogHook`. Defaults to 5.
+        max_history (int): See :class:`AblationLogHook`. Defaults to 1000.
     """
 
     priority = 'NORMAL'
@@ -59,127 +32,14 @@ class AblationLossHook(Hook):
     def __init__(self, interval: int = 1, ramp_epochs: float = 0.0,
                  log_to_visualizer: bool = True, figure_interval: int = 5,
                  max_history: int = 1000) -> None:
-        if isinstance(interval, bool) or not isinstance(interval,
-                                                         int) or interval < 1:
-            raise ValueError(f'interval must be a positive integer, got '
-                             f'{interval!r}')
-        if ramp_epochs < 0:
-            raise ValueError(f'ramp_epochs must be >= 0, got {ramp_epochs}')
-        if (isinstance(figure_interval, bool)
-                or not isinstance(figure_interval, int)
-                or figure_interval < 0):
-            raise ValueError(f'figure_interval must be an integer >= 0, got '
-                             f'{figure_interval!r}')
-        if max_history < 2:
-            raise ValueError(f'max_history must be >= 2, got {max_history}')
-        self.interval = interval
-        self.figure_interval = figure_interval
-        self.max_history = int(max_history)
-        #: ``(step, M, L_AB)`` of the kept ablation computations.
-        self.history: List[Tuple[int, List[float], List[float]]] = []
-        self._stride = 1
-        self._seen = 0
-        self.ramp_epochs = float(ramp_epochs)
-        self.log_to_visualizer = log_to_visualizer
-
-    @staticmethod
-    def _supernet(runner) -> SearchSupernet:
-        return unwrap_supernet(runner.model)
-
-    def weight_scale(self, runner) -> float:
-        """The ``w_ab`` factor at the current iteration (linear ramp)."""
-        if self.ramp_epochs <= 0:
-            return 1.0
-        iters_per_epoch = len(runner.train_dataloader)
-        start = getattr(runner.train_loop, 'warmup_epochs', 0)
-        epochs = runner.iter / iters_per_epoch - start
-        return min(max(epochs / self.ramp_epochs, 0.0), 1.0)
+        AblationScheduleHook.__init__(self, interval, ramp_epochs)
+        AblationLogHook.__init__(self, log_to_visualizer, figure_interval,
+                                 max_history)
 
     def before_train_iter(self, runner, batch_idx: int,
-                          data_batch: DATA_BATCH = None) -> None:
-        model = self._supernet(runner)
-        # Iterations 0, interval, 2 * interval, ... compute the ablation.
-        model.compute_ablation = runner.iter % self.interval == 0
-        model.ablation_weight_scale = self.weight_scale(runner)
-        model.last_ablation = None
-
-    def after_train_iter(self, runner, batch_idx: int,
-                         data_batch: DATA_BATCH = None,
-                         outputs: Optional[dict] = None) -> None:
-        model = self._supernet(runner)
-        norms = getattr(model, 'last_arch_grad_norms', None)
-        result = getattr(model, 'last_ablation', None)
-        if norms is None and result is None:
-            return
-        scalars, console = {}, {}
-        if norms is not None:
-            model.last_arch_grad_norms = None
-            values = [float(v) for v in norms.tolist()]
-            scalars.update({f'ablation/grad_norm_{i}': v
-                            for i, v in enumerate(values)})
-            console['ablation_max_grad_norm'] = max(values)
-        if result is not None:
-            scalars.update(self.ablation_scalars(result))
-            scalars['ablation/w_ab_scale'] = model.ablation_weight_scale
-            console['ablation_m'] = scalars['ablation/m']
-            console['ablation_full_loss'] = scalars['ablation/full_loss']
-            self.record(runner.iter + 1, result)
-        for key, value in console.items():
-            runner.message_hub.update_scalar(f'train/{key}', value)
-        if self.log_to_visualizer:
-            runner.visualizer.add_scalars(scalars, step=runner.iter + 1)
-
-    def record(self, step: int, result) -> None:
-        """Keep ``M_i`` and ``L_AB^i`` of ``result`` for the curves."""
-        self._seen += 1
-        if (self._seen - 1) % self._stride:
-            return
-        self.history.append((int(step),
-                             [float(v) for v in result.marginal.tolist()],
-                             [float(v) for v in
-                              result.ablation_losses.tolist()]))
-        if len(self.history) > self.max_history:
-            self.history = self.history[::2]
-            self._stride *= 2
-
-    def draw(self, runner, step: int) -> bool:
-        """Send the curves of the kept history to the visualizer."""
-        if not self.history or not is_main_process():
-            return False
-        from ddarts_mm.visualization import draw_marginal_contributions
-        from ddarts_mm.visualization.report import reduction_sets
-        from ddarts_mm.visualization.scalars import Series
-        steps = np.asarray([h[0] for h in self.history], dtype=np.int64)
-        marginal = np.asarray([h[1] for h in self.history])
-        losses = np.asarray([h[2] for h in self.history])
-        model = self._supernet(runner)
-        reductions = []  # a model without a layout: no set is marked
-        if hasattr(model, 'reductions') and hasattr(model, 'sequence'):
-            reductions = reduction_sets(dict(
-                reductions=list(model.reductions),
-                sequence=list(model.sequence)))
-        image = draw_marginal_contributions(
-            {i: Series(steps, marginal[:, i]) for i in
-             range(marginal.shape[1])},
-            {i: Series(steps, losses[:, i]) for i in range(losses.shape[1])},
-            reductions, f'D-DARTS search, epoch {step}')
-        runner.visualizer.add_image('ablation_marginal_contributions', image,
-                                    step=step)
-        return True
-
-    def after_train_epoch(self, runner) -> None:
-        if self.figure_interval and (
-                self.every_n_epochs(runner, self.figure_interval)
-                or self.is_last_train_epoch(runner)):
-            self.draw(runner, runner.epoch + 1)
-
-    @staticmethod
-    def ablation_scalars(result) -> Dict[str, float]:
-        """Plain floats from an ``AblationResult``, keyed for logging."""
-        scalars = {'ablation/full_loss': float(result.full_loss),
-                   'ablation/m': float(result.mean)}
-        for i, value in enumerate(result.marginal.tolist()):
-            scalars[f'ablation/M_{i}'] = float(value)
-        for i, value in enumerate(result.ablation_losses.tolist()):
-            scalars[f'ablation/L_AB_{i}'] = float(value)
-        return scalars
+                          data_batch: Optional[dict] = None) -> None:
+        """The schedule's switches, then the log's reset."""
+        AblationScheduleHook.before_train_iter(self, runner, batch_idx,
+                                               data_batch)
+        AblationLogHook.before_train_iter(self, runner, batch_idx,
+                                          data_batch)
