@@ -25,6 +25,8 @@ FIG2_W01 = 0.0
 SWEEP_METHOD = 'ddarts-exact'
 #: "Nearly all" weights decided (Fig. 3), in percent.
 NEARLY_ALL_PCT = 90.0
+#: Methods ``ddarts-exact-sampled<k>`` (``ablation.sample=k``).
+SAMPLED_PREFIX = 'ddarts-exact-sampled'
 
 
 def mean_std(values: Sequence[float]) -> Dict[str, float]:
@@ -151,6 +153,8 @@ def comparisons(records: Sequence[dict]) -> List[Tuple[str, str,
     pairs = [(m, 'random') for m in groups if m != 'random']
     pairs += [('ddarts-exact', b) for b in ('ddarts-lf', 'fairdarts',
                                             'darts', 'ddarts-reference')]
+    pairs += [(m, 'ddarts-exact') for m in groups
+              if m.startswith(SAMPLED_PREFIX)]
     out = []
     for a, b in pairs:
         if a in groups and b in groups:
@@ -283,6 +287,52 @@ def decision_lines(records: Sequence[dict]) -> List[str]:
     return lines
 
 
+def genotype_edges(genotype: dict) -> List[Tuple]:
+    """``(layer, op, to, from)`` of every edge of a genotype dict."""
+    genes = genotype['genes']
+    return [(layer, *edge) for layer, gene in enumerate(genotype['sequence'])
+            for edge in (tuple(e) for e in genes[gene]['edges'])]
+
+
+def shared_edges_pct(a: dict, b: dict) -> float:
+    """Share of ``a``'s edges (layer, op and nodes) that ``b`` also has."""
+    edges_a, edges_b = genotype_edges(a), set(genotype_edges(b))
+    return 100.0 * sum(e in edges_b for e in edges_a) / max(len(edges_a), 1)
+
+
+def sampled_lines(records: Sequence[dict]) -> List[str]:
+    """Each ``ddarts-exact-sampled<k>`` search beside the exact search of
+    the same seed: the edges they share, and the differences of what
+    they measure (with 95% intervals over seeds)."""
+    groups = by_method(records)
+    exact = {r['seed']: r for r in groups.get('ddarts-exact', [])}
+    lines = []
+    for method in [m for m in groups if m.startswith(SAMPLED_PREFIX)]:
+        pairs = [(r, exact[r['seed']]) for r in groups[method]
+                 if r['seed'] in exact and r.get('genotype_dict')
+                 and exact[r['seed']].get('genotype_dict')]
+        if not pairs:
+            continue
+        shared = [shared_edges_pct(e['genotype_dict'], r['genotype_dict'])
+                  for r, e in pairs]
+        lines += [f'{method} vs ddarts-exact, same seeds '
+                  f"({', '.join(str(r['seed']) for r, _ in pairs)}):", '',
+                  f'- genotype edges in common (layer, op, nodes): '
+                  f"{', '.join(f'{v:.0f}%' for v in shared)} (mean "
+                  f'{mean(shared):.0f}%)']
+        for key, label in (('retrain_top1', 'retrained top-1 (points)'),
+                           ('dominant_pct', 'decided op weights (%)'),
+                           ('seconds', 'seconds per run (search and '
+                            'retrainings)')):
+            a = [r[key] for r, _ in pairs if r.get(key) is not None]
+            b = [e[key] for _, e in pairs if e.get(key) is not None]
+            lines.append(f'- {label}: {_fmt(mean_std(a))} vs '
+                         f'{_fmt(mean_std(b))}; difference '
+                         f'{format_difference(maybe_difference(a, b))}')
+        lines.append('')
+    return lines
+
+
 def study_lines(records: Sequence[dict]) -> List[str]:
     """The generated part of study.md (tables, no figures)."""
     failed = [r for r in records if 'error' in r]
@@ -296,6 +346,10 @@ def study_lines(records: Sequence[dict]) -> List[str]:
     lines += method_table(records)
     lines += ['', '## Comparisons', '']
     lines += comparison_table(records)
+    sampled = sampled_lines(records)
+    if sampled:
+        lines += ['', '## Sampled ablated backwards (ablation.sample)', '']
+        lines += sampled
     lines += ['', '## Noise', '']
     lines += noise_lines(records)
     lines += ['', '## w_ab sweep (ddarts-exact, w01 = 0; Fig. 2)', '']

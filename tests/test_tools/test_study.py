@@ -56,6 +56,30 @@ def test_method_overrides_name_the_baselines():
     assert mean['ablation'] == dict(mode='exact', weight=2.0,
                                     normalizer='mean')
     assert mean['share_alphas'] is None
+    sampled = method_overrides(StudyRun('ddarts-exact-sampled2', 0))
+    assert sampled['ablation'] == dict(mode='exact', weight=0.5, sample=2)
+
+
+def test_sampled_method_is_compared_with_exact_on_the_same_seeds(tmp_path):
+    def genotype(ops):
+        edges = [[op, 2 + i // 2, i % 2] for i, op in enumerate(ops)]
+        return dict(sequence=[0, 0], genes=[dict(edges=edges)])
+
+    same = genotype(['skip_connect', 'sep_conv_3x3', 'max_pool_3x3',
+                     'dil_conv_3x3'])
+    half = genotype(['skip_connect', 'sep_conv_3x3', 'avg_pool_3x3',
+                     'sep_conv_5x5'])
+    records = [_record('ddarts-exact', s, [80.0 + s, 80.0 + s],
+                       genotype_dict=same, seconds=300.0) for s in (0, 1)]
+    records += [_record('ddarts-exact-sampled2', s, [79.0 + s, 79.0 + s],
+                        genotype_dict=g, seconds=100.0)
+                for s, g in ((0, same), (1, half))]
+    text = write_study(records, tmp_path)['md'].read_text()
+    assert '## Sampled ablated backwards' in text
+    assert 'edges in common (layer, op, nodes): 100%, 50% (mean 75%)' in text
+    assert 'seconds per run (search and retrainings): 100.0 +- 0.0 vs ' \
+        '300.0 +- 0.0' in text
+    assert '| ddarts-exact-sampled2 - ddarts-exact |' in text
 
 
 def test_fairdarts_supernet_shares_alphas_and_its_zero_one_loss():
