@@ -1,30 +1,16 @@
-"""The alpha sets of a supernet: which layers share which, initial values.
+"""The alpha sets of a supernet: which layers share which.
 
 D-DARTS gives every cell its own alpha; DARTOpti, one per gene of a
 genotype (shared by the cells of that gene); DARTS, one for the normal
 cells and one for the reductions. :func:`supernet_layout` turns those
-choices into the supernet's :class:`SearchLayout`, and
-:func:`initial_alpha` draws or encodes each set's starting value.
+choices into the supernet's :class:`SearchLayout`; each set's starting
+value (DARTOpti's encoding or DARTS' random draw) is
+:func:`~.dartopti.initial_alpha`'s.
 """
-from typing import Optional, Sequence
-
-import torch
+from typing import Optional
 
 from ddarts_mm.search_space.genotype import Genotype
 from ddarts_mm.search_space.layout import SearchLayout, dag_rows
-
-
-def check_genotype(genotype: Genotype, op_names: Sequence[str],
-                   search_space: str) -> None:
-    """Raise ``ValueError`` if a gene uses an op outside the search space."""
-    for g, gene in enumerate(genotype.genes):
-        for edge in gene.edges:
-            if edge.op not in op_names:
-                raise ValueError(
-                    f'genotype {genotype.name or ""!s}: gene {g}, edge '
-                    f'{tuple(edge.as_list())}: op {edge.op!r} is not in '
-                    f'search space {search_space!r}; set '
-                    "search_space='S_o' for DARTOpti genotypes")
 
 
 def supernet_layout(num_cells: int, steps: int, search_space: str,
@@ -69,29 +55,3 @@ def supernet_layout(num_cells: int, steps: int, search_space: str,
         search_space=search_space, steps=steps, reductions=reductions,
         sequence=sequence, alpha_names=names, rows=dag_rows(steps),
         state_dict_keys=[f'alphas.{name}' for name in names], mixing=mixing)
-
-
-def initial_alpha(layout: SearchLayout, set_index: int, alpha_init: dict,
-                  genotype: Optional[Genotype] = None) -> torch.Tensor:
-    """The starting value ``(num_edges, num_ops)`` of one alpha set.
-
-    Args:
-        layout (SearchLayout): The supernet's layout.
-        set_index (int): The alpha set.
-        alpha_init (dict): ``std`` (DARTS' ``std * randn``), ``encoded``
-            and ``other`` (DARTOpti: the gene's ops / the rest).
-        genotype (Genotype, optional): The DARTOpti start. Defaults to None.
-
-    Returns:
-        Tensor: float32.
-    """
-    shape = (len(layout.rows), len(layout.ops))
-    if genotype is None:
-        return alpha_init['std'] * torch.randn(shape)
-    alpha = torch.full(shape, float(alpha_init['other']))
-    rows = {edge: r for r, edge in enumerate(layout.rows)}
-    gene = genotype.layer_gene(layout.set_layers[set_index][0])
-    for edge in gene.edges:
-        alpha[rows[(edge.to_node, edge.from_node)],
-              layout.ops.index(edge.op)] = float(alpha_init['encoded'])
-    return alpha

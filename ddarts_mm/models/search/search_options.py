@@ -15,10 +15,6 @@ from ddarts_mm.search_space.layout import MIXINGS
 
 from .arch_amp import AMP_MODES
 
-#: ``encoded``/``other``: DARTOpti alpha of the genotype's ops / the rest
-#: (sigmoid(10) = 0.99995 as the authors' code, sigmoid(0) = 0.5);
-#: ``std``: DARTS' random init.
-ALPHA_INIT_DEFAULTS = dict(encoded=10.0, other=0.0, std=1e-3)
 #: 'exact': the gradient of Eq. 8; 'reference': the authors' code (``L_AB``
 #: logged, not differentiated); 'none': FairDARTS, no ablated pass.
 ABLATION_MODES = ('exact', 'reference', 'none')
@@ -157,11 +153,6 @@ def merged(defaults: dict, overrides: Optional[dict], field: str) -> dict:
         raise ValueError(f'{field}: unknown key(s) {sorted(unknown)}; '
                          f'expected some of {sorted(defaults)}')
     return {**defaults, **overrides}
-
-
-def alpha_init_options(overrides: Optional[dict]) -> dict:
-    """:data:`ALPHA_INIT_DEFAULTS` with ``overrides``."""
-    return merged(ALPHA_INIT_DEFAULTS, overrides, 'alpha_init')
 
 
 def check_supernet_choices(mixing: str, share_alphas: Optional[str],

@@ -28,11 +28,11 @@ from ddarts_mm.search_space.parse import edge_weights
 from ddarts_mm.search_space.zoo import get_genotype
 from .ablation import (AblationResult, DeactivationSampler, PassSampler,
                        ReduceFn)
-from .alpha_sets import check_genotype, initial_alpha, supernet_layout
+from .alpha_sets import supernet_layout
 from .cell_passes import to_pass_batch_norm
+from .dartopti import alpha_init_options, check_genotype, initial_alpha
 from .search_cell import SearchCell
-from .search_options import (AblationOptions, alpha_init_options,
-                             check_supernet_choices)
+from .search_options import AblationOptions, check_supernet_choices
 from .search_steps import arch_step, labels_of, requires_grad_off, weight_step
 
 
@@ -49,15 +49,14 @@ class DDartsSupernet(BaseModel):
         num_classes (int): Classes. Defaults to 10.
         stem (str): 'cifar' or 'imagenet'. Defaults to 'cifar'.
         search_space (str): 'S' (7 ops) or 'S_o' (12 ops). Defaults to 'S'.
-        genotype (Genotype | str | dict, optional): DARTOpti start (object,
-            zoo name, file or dict): it sets the layers, reductions, steps
-            and alpha sharing (one alpha per gene of ``sequence``), and its
-            ops start at ``alpha_init['encoded']``, the others at
-            ``alpha_init['other']``. None: ``num_cells`` cells with
-            reductions at ``n//3`` and ``2n//3``, one alpha each, drawn as
-            ``alpha_init['std'] * randn`` (DARTS). Defaults to None.
+        genotype (Genotype | str | dict, optional): The DARTOpti start
+            (object, zoo name, file or dict; :mod:`.dartopti`): it sets the
+            layers, reductions, steps and alpha sharing (one alpha per
+            gene). None: ``num_cells`` cells with reductions at ``n//3``
+            and ``2n//3``, one alpha each (DARTS' random draw). Defaults to
+            None.
         alpha_init (dict, optional): Overrides of
-            :data:`~.search_options.ALPHA_INIT_DEFAULTS`. Defaults to None.
+            :data:`~.dartopti.ALPHA_INIT_DEFAULTS`. Defaults to None.
         zero_one_weight (float): ``w01`` (Eq. 4). Defaults to 7.0.
         zero_one_scope (str): 'set' (Eq. 3 per alpha set: the mean over
             the set's weights, D-DARTS) or 'all' (FairDARTS' code: one
