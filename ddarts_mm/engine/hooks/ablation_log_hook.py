@@ -7,6 +7,7 @@ from mmengine.hooks import Hook
 
 from ddarts_mm.engine.search_supernet import unwrap_supernet
 from ddarts_mm.registry import HOOKS
+from .arg_checks import check_int
 
 DATA_BATCH = Optional[dict]
 
@@ -52,15 +53,11 @@ class AblationLogHook(Hook):
 
     def __init__(self, log_to_visualizer: bool = True,
                  figure_interval: int = 5, max_history: int = 1000) -> None:
-        if (isinstance(figure_interval, bool)
-                or not isinstance(figure_interval, int)
-                or figure_interval < 0):
-            raise ValueError(f'figure_interval must be an integer >= 0, got '
-                             f'{figure_interval!r}')
         if max_history < 2:
             raise ValueError(f'max_history must be >= 2, got {max_history}')
         self.log_to_visualizer = log_to_visualizer
-        self.figure_interval = figure_interval
+        self.figure_interval = check_int('figure_interval', figure_interval,
+                                         0)
         self.max_history = int(max_history)
         #: ``(step, M, L_AB)`` of the kept ablation computations.
         self.history: List[Tuple[int, List[float], List[float]]] = []

@@ -5,6 +5,7 @@ from mmengine.hooks import Hook
 
 from ddarts_mm.engine.search_supernet import unwrap_supernet
 from ddarts_mm.registry import HOOKS
+from .arg_checks import check_int
 
 DATA_BATCH = Optional[dict]
 
@@ -33,13 +34,9 @@ class AblationScheduleHook(Hook):
     priority = 'NORMAL'
 
     def __init__(self, interval: int = 1, ramp_epochs: float = 0.0) -> None:
-        if (isinstance(interval, bool) or not isinstance(interval, int)
-                or interval < 1):
-            raise ValueError(f'interval must be a positive integer, got '
-                             f'{interval!r}')
         if ramp_epochs < 0:
             raise ValueError(f'ramp_epochs must be >= 0, got {ramp_epochs}')
-        self.interval = interval
+        self.interval = check_int('interval', interval, 1)
         self.ramp_epochs = float(ramp_epochs)
 
     def weight_scale(self, runner) -> float:

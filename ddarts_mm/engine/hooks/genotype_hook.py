@@ -13,6 +13,7 @@ from ddarts_mm.search_space.genotype import Genotype
 from ddarts_mm.search_space.parse import (PARSE_METHODS, SearchLayout,
                                           count_dominant_ops, parse_genotype)
 from ddarts_mm.utils.atomic_write import atomic_write_text
+from .arg_checks import check_int
 
 #: Key of the supernet layout in a search checkpoint's ``meta``.
 LAYOUT_META_KEY = 'ddarts_search_layout'
@@ -141,17 +142,11 @@ class GenotypeHook(Hook):
                              f'{list(PARSE_METHODS)}, got {methods}')
         if not 0.0 < threshold < 1.0:
             raise ValueError(f'threshold must be in (0, 1), got {threshold}')
-        if isinstance(interval, bool) or not isinstance(interval,
-                                                         int) or interval < 1:
-            raise ValueError(f'interval must be a positive integer, got '
-                             f'{interval!r}')
+        check_int('interval', interval, 1)
         for key, value in (('figure_interval', figure_interval),
                            ('max_gene_figures', max_gene_figures),
                            ('stop_patience', stop_patience)):
-            if (isinstance(value, bool) or not isinstance(value, int)
-                    or value < 0):
-                raise ValueError(f'{key} must be an integer >= 0, got '
-                                 f'{value!r}')
+            check_int(key, value, 0)
         for key, value in (('dominant_high', dominant_high),
                            ('dominant_low', dominant_low),
                            ('stop_decided', stop_decided)):
