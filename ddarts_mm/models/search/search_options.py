@@ -1,11 +1,11 @@
 """The options of a D-DARTS supernet: defaults and validation.
 
-``DDartsSupernet(ablation=..., alpha_init=...)`` take overrides of the
-defaults below. The ablation options become one :class:`AblationOptions`,
-built and checked once (:meth:`AblationOptions.from_dict`) and passed as
-such to the architecture step; :func:`alpha_init_options` merges the alpha
-initialisation, and :func:`check_supernet_choices` checks the other
-choices.
+``DDartsSupernet(ablation=...)`` takes overrides of the defaults of
+:class:`AblationOptions`, built and checked once
+(:meth:`AblationOptions.from_dict`) and passed as such to the architecture
+step; :func:`check_supernet_choices` checks the supernet's other choices.
+The alpha initialisation (DARTOpti's encoding and its defaults) is in
+:mod:`.dartopti`.
 """
 import math
 from dataclasses import asdict, dataclass
