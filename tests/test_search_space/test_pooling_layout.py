@@ -31,6 +31,24 @@ def test_pool_matches_torch_bit_for_bit(name, stride, ties):
     out.backward(grad)
     want.backward(grad)
     assert torch.equal(a.grad, b.grad)
+    # and in torch's layout: a channels-last gradient would send the
+    # layers before the pool to other kernels (other rounding)
+    assert a.grad.is_contiguous() and a.grad.stride() == b.grad.stride()
+
+
+@pytest.mark.parametrize('pool', [MaxPool3x3(1), AvgPool3x3(2)],
+                         ids=['max', 'avg'])
+def test_gradient_reaching_earlier_layers_is_in_torch_layout(pool):
+    """The gradient a layer before the pool receives is NCHW-contiguous,
+    as with torch's pool: a channels-last one sends that layer's backward
+    to other kernels, whose rounding differs (the demo's retrainings
+    drifted from the first epoch before this was fixed)."""
+    x = torch.randn(2, 4, 8, 8, requires_grad=True)
+    hidden = x * 2.0
+    strides = []
+    hidden.register_hook(lambda grad: strides.append(grad.stride()))
+    pool(hidden).sum().backward()
+    assert strides == [hidden.stride()]
 
 
 def test_pool_keeps_a_channels_last_input_working():
