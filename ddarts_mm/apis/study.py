@@ -15,7 +15,6 @@ skipped over, and ``--verify N`` can re-run committed runs and compare;
 (:mod:`ddarts_mm.apis.study_report`).
 """
 import json
-import re
 import time
 import traceback
 from dataclasses import asdict, dataclass
@@ -27,7 +26,7 @@ from ddarts_mm.utils.atomic_write import atomic_write_text
 
 from .study_records import DEFAULT_THREADS, provenance
 from .study_report import write_study
-from .study_tables import FIG2_W01, PAPER_W01, PAPER_W_AB
+from .study_tables import FIG2_W01, PAPER_W01, PAPER_W_AB, SAMPLED_METHOD
 
 #: Methods of the grid. ``ddarts-exact-<normaliser>`` names one normaliser
 #: of Eq. 7 (:data:`ddarts_mm.models.search.losses.NORMALIZERS`);
@@ -72,11 +71,6 @@ class StudyRun:
     def run_id(self) -> str:
         return (f'{self.method}_wab{self.w_ab:g}_w01{self.w01:g}_'
                 f'seed{self.seed}')
-
-
-#: ``ddarts-exact-sampled<k>``: the exact method with ``ablation.sample=k``
-#: (``k`` of the ablated passes back-propagated, unbiased).
-SAMPLED_METHOD = re.compile(r'ddarts-exact-sampled([1-9][0-9]*)')
 
 
 def known_methods() -> List[str]:

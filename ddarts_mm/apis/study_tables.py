@@ -10,6 +10,7 @@ genotypes); the sweeps (Fig. 2 at ``w01 = 0`` as the paper, Fig. 3 at
 ``w_ab = 0.5``) and the decision curves.
 """
 import math
+import re
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -25,8 +26,9 @@ FIG2_W01 = 0.0
 SWEEP_METHOD = 'ddarts-exact'
 #: "Nearly all" weights decided (Fig. 3), in percent.
 NEARLY_ALL_PCT = 90.0
-#: Methods ``ddarts-exact-sampled<k>`` (``ablation.sample=k``).
-SAMPLED_PREFIX = 'ddarts-exact-sampled'
+#: ``ddarts-exact-sampled<k>``: the exact method with ``ablation.sample=k``
+#: (``k`` of the ablated passes back-propagated, unbiased).
+SAMPLED_METHOD = re.compile(r'ddarts-exact-sampled([1-9][0-9]*)')
 
 
 def mean_std(values: Sequence[float]) -> Dict[str, float]:
@@ -154,7 +156,7 @@ def comparisons(records: Sequence[dict]) -> List[Tuple[str, str,
     pairs += [('ddarts-exact', b) for b in ('ddarts-lf', 'fairdarts',
                                             'darts', 'ddarts-reference')]
     pairs += [(m, 'ddarts-exact') for m in groups
-              if m.startswith(SAMPLED_PREFIX)]
+              if SAMPLED_METHOD.fullmatch(m)]
     out = []
     for a, b in pairs:
         if a in groups and b in groups:
@@ -307,7 +309,7 @@ def sampled_lines(records: Sequence[dict]) -> List[str]:
     groups = by_method(records)
     exact = {r['seed']: r for r in groups.get('ddarts-exact', [])}
     lines = []
-    for method in [m for m in groups if m.startswith(SAMPLED_PREFIX)]:
+    for method in [m for m in groups if SAMPLED_METHOD.fullmatch(m)]:
         pairs = [(r, exact[r['seed']]) for r in groups[method]
                  if r['seed'] in exact and r.get('genotype_dict')
                  and exact[r['seed']].get('genotype_dict')]

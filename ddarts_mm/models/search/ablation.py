@@ -174,10 +174,10 @@ def arch_gradients(model: nn.Module,
             ``head``, ``sequence``, ``set_layers``, ``alpha_list()``,
             ``frozen_bn_stats()``, ``zero_one_weight`` (``w01``),
             ``ablation_abs_mean`` (the running mean of ``|m|``, updated in
-            place), ``pass_sampler`` (with ``options.sample``), optionally ``edge_weights(alpha)`` and
-            ``zero_one_shares()``), its network weights frozen by the
-            caller (``requires_grad=False``) so that no weight gradient is
-            computed.
+            place), ``pass_sampler`` (with ``options.sample``), optionally
+            ``edge_weights(alpha)`` and ``zero_one_shares()``), its network
+            weights frozen by the caller (``requires_grad=False``) so that
+            no weight gradient is computed.
         inputs (Tensor): Images ``(N, 3, H, W)``.
         labels (Tensor): Class indices ``(N,)``.
         options (AblationOptions): This step's options: ``mode`` ('none'

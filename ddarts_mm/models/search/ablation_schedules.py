@@ -372,12 +372,10 @@ def exact_gradients(model: nn.Module, inputs: torch.Tensor,
         tuple: See :data:`ExactParts`; every schedule gives the same.
     """
     schedule = resolve_schedule(schedule, inputs.device, sampled is not None)
-    if sampled is None:
-        run = dict(plain=plain_gradients, batched=batched_gradients,
-                   segmented=segmented_gradients)[schedule]
-        return run(model, inputs, labels, weights, deactivation)
     if schedule == 'batched':
-        raise ValueError("ablation.sample needs the 'plain' or 'segmented' "
-                         'schedule')
+        if sampled is not None:
+            raise ValueError("ablation.sample needs the 'plain' or "
+                             "'segmented' schedule")
+        return batched_gradients(model, inputs, labels, weights, deactivation)
     run = dict(plain=plain_gradients, segmented=segmented_gradients)[schedule]
     return run(model, inputs, labels, weights, deactivation, sampled)
