@@ -16,7 +16,7 @@ warm-up epoch, or not at all. :func:`preflight` finds them first:
   ``num_workers``; ``train_cfg`` epochs are positive, ``warmup_epochs`` in
   ``[0, max_epochs]``;
 - a search supernet's ``ablation`` options (weight, deactivation, schedule,
-  mode, normaliser, non-finite policy) are known values;
+  mode, normaliser, sample) are known values;
 - the model is built on PyTorch's ``meta`` device (no memory is allocated):
   its own validation runs (genotype files included) and its parameter count
   is compared with this machine's memory;
