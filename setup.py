@@ -61,6 +61,9 @@ install_requires = [
 ]
 extras_require = {
     'vis': ['matplotlib', 'networkx'],
+    # mmdet's tools/analysis_tools (analyze_logs.py imports seaborn) and
+    # mmpretrain's (docs/openmmlab_tools.md)
+    'analysis': ['matplotlib', 'seaborn'],
     # TensorboardVisBackend (configs/_base_/env_runtime.py)
     'tensorboard': ['tensorboard'],
     'demo': ['scikit-learn', 'matplotlib', 'networkx'],

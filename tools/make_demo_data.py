@@ -3,6 +3,8 @@
 Usage::
 
     python tools/make_demo_data.py cifar data/cifar_digits
+    python tools/make_demo_data.py folder data/custom --num-train 200 \
+        --num-val 50 --image-size 64
     python tools/make_demo_data.py coco data/coco_shapes --num-train 64 \
         --num-val 16 --image-size 128
     python tools/make_demo_data.py cityscapes data/cityscapes_shapes \
@@ -17,6 +19,7 @@ from typing import List, Optional, Tuple
 
 DEFAULTS = dict(
     cifar=dict(num_train=1497, num_val=300, image_size=None),
+    folder=dict(num_train=1497, num_val=300, image_size=(32, 32)),
     coco=dict(num_train=64, num_val=16, image_size=(128, 128)),
     cityscapes=dict(num_train=64, num_val=16, image_size=(256, 128)),
 )
@@ -50,16 +53,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         description='Write a small demo data set in a real format.')
     parser.add_argument(
         'kind', choices=sorted(DEFAULTS),
-        help='cifar: CIFAR-10 pickles of sklearn digits; coco: COCO '
-        'instance shapes; cityscapes: Cityscapes layout + COCO json')
+        help='cifar: CIFAR-10 pickles of sklearn digits; folder: the same '
+        'digits as OUT/{train,val}/<class>/*.png (mmpretrain CustomDataset); '
+        'coco: COCO instance shapes; cityscapes: Cityscapes layout + COCO '
+        'json')
     parser.add_argument('out', help='data root to create')
     parser.add_argument('--seed', type=int, default=0, help='default 0')
     parser.add_argument('--num-train', type=int, help='training images')
     parser.add_argument('--num-val', type=int, help='validation/test images')
     parser.add_argument(
         '--image-size', type=image_size,
-        help='SIZE or WIDTHxHEIGHT (coco 128x128, cityscapes 256x128; '
-        'cifar is always 32)')
+        help='SIZE or WIDTHxHEIGHT (coco 128x128, cityscapes 256x128, '
+        'folder 32x32; cifar is always 32)')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace OUT even if it holds a complete set')
     args = parser.parse_args(argv)
@@ -75,12 +80,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     # Imported after parsing so that --help and usage errors stay fast.
     from ddarts_mm.datasets import (make_cifar_digits, make_cityscapes_shapes,
-                                    make_coco_shapes)
+                                    make_coco_shapes, make_digit_folder)
     kwargs = dict(seed=args.seed, num_train=args.num_train,
                   num_val=args.num_val, overwrite=args.overwrite)
     try:
         if args.kind == 'cifar':
             result = make_cifar_digits(args.out, **kwargs)
+        elif args.kind == 'folder':
+            result = make_digit_folder(args.out, image_size=args.image_size,
+                                       **kwargs)
         elif args.kind == 'coco':
             result = make_coco_shapes(args.out, image_size=args.image_size,
                                       **kwargs)

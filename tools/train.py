@@ -1,7 +1,8 @@
 """Train with mmdet's CLI; see `python tools/train.py --help`."""
 import sys
 
-from ddarts_mm.apis.run import train
+from ddarts_mm.utils.interrupt import HINTS, run_tool
 
 if __name__ == '__main__':
-    sys.exit(train())
+    sys.exit(run_tool('tools/train.py', 'ddarts_mm.apis.run:train',
+                      HINTS['train']))

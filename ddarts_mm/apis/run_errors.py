@@ -7,9 +7,9 @@ too, its traceback in the run's log folder (``traceback.txt``; set
 ``DDARTS_MM_TRACEBACK=1`` to see it instead). mmengine's own messages for
 a config mistake met while building (an unknown ``type``, an unexpected
 argument, an empty data set) become a :class:`ConfigError` naming the
-config.
+config. Ctrl-C is handled around ``main`` by
+:func:`ddarts_mm.utils.interrupt.run_tool` (one line, exit status 130).
 """
-import os
 import os.path as osp
 import sys
 from typing import Any, Callable, List, Optional
@@ -19,6 +19,8 @@ from ddarts_mm.datasets.cifar_pickle import CIFARFileError
 from ddarts_mm.utils import CheckpointError
 from ddarts_mm.utils.data_check import DataFileError
 from ddarts_mm.utils.error_line import error_line
+# DDARTS_MM_TRACEBACK=1: a failing run's traceback instead of one line
+from ddarts_mm.utils.interrupt import wants_traceback
 
 #: Exit status of a run stopped by bad input (as argparse uses).
 EXIT_BAD_INPUT = 2
@@ -57,17 +59,13 @@ def _bad_config(err: BaseException) -> Optional[str]:
     return None
 
 
-#: Set to 1 to get the traceback of a failing run instead of one line.
-TRACEBACK_ENV = 'DDARTS_MM_TRACEBACK'
-
-
 def run_main(main, argv: Optional[List[str]]) -> int:
     """``main(argv)``; any failure is one line on stderr and exit status 2
     (a traceback with ``DDARTS_MM_TRACEBACK=1``)."""
     try:
         main(argv)
     except Exception as err:  # noqa: B902  (one line, whatever failed)
-        if os.environ.get(TRACEBACK_ENV, '') not in ('', '0'):
+        if wants_traceback():
             raise
         print(f'error: {error_line(err, untyped=OUR_ERRORS)}',
               file=sys.stderr)
@@ -84,7 +82,7 @@ def in_run(runner, config: str, run: Callable[[], Any]) -> Any:
     except ConfigError:
         raise
     except Exception as err:  # noqa: B902  (the run's own failure)
-        if os.environ.get(TRACEBACK_ENV, '') not in ('', '0'):
+        if wants_traceback():
             raise
         import traceback
 

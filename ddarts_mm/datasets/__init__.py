@@ -5,7 +5,8 @@ search's weights/arch halves, ddarts_mm's ``DATASETS``), ``DemoCIFAR10`` and
 ``DemoCIFAR100`` (mmpretrain data sets reading the demo pickles, registered
 in mmpretrain's ``DATASETS``; configs list :mod:`.demo.cifar_dataset` in
 ``custom_imports``) and the demo data makers of :mod:`.demo`
-(``make_cifar_digits``, ``make_coco_shapes``, ``make_cityscapes_shapes``...)
+(``make_cifar_digits``, ``make_digit_folder``, ``make_coco_shapes``,
+``make_cityscapes_shapes``...)
 are imported on first access.
 """
 from importlib import import_module
@@ -19,9 +20,10 @@ _LAZY = {
 _DEMO = (
     'CIFAR10_FOLDER', 'CIFAR100_FOLDER', 'CITYSCAPES_CLASSES',
     'CITYSCAPES_DRAWN_CLASSES', 'COCO_SHAPES_CLASSES', 'DIGITS_CLASSES',
-    'MARKER_NAME', 'DemoDataResult', 'convert_cityscapes_to_coco',
-    'load_cifar_pickle', 'make_cifar_digits', 'make_cityscapes_shapes',
-    'make_coco_shapes', 'write_cifar_pickles'
+    'DIGIT_FOLDER_CLASSES', 'MARKER_NAME', 'DemoDataResult',
+    'convert_cityscapes_to_coco', 'load_cifar_pickle', 'make_cifar_digits',
+    'make_cityscapes_shapes', 'make_coco_shapes', 'make_digit_folder',
+    'write_cifar_pickles'
 )
 
 

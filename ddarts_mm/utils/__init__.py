@@ -1,5 +1,5 @@
 """Utilities: data path checks, safe checkpoint reading, atomic writes,
-text file reading, an error as one line, registration.
+text file reading, an error as one line, Ctrl-C as one line, registration.
 
 Importing this package loads nothing but itself (genotype tools that write
 files through :mod:`.atomic_write` stay free of mmengine and torch); each
@@ -17,6 +17,7 @@ _MODULE_OF = {
     **dict.fromkeys(('atomic_write_bytes', 'atomic_write_text'),
                     '.atomic_write'),
     'error_line': '.error_line',
+    **dict.fromkeys(('EXIT_INTERRUPTED', 'run_tool'), '.interrupt'),
     'read_text_file': '.text_file',
     'register_all_modules': '.setup_env',
 }

@@ -1,5 +1,8 @@
 """Check, before a run starts, that the data a config points at exists
-and, where it can be read safely, that it can be used."""
+and, where it can be read safely, that it can be used. A missing path's
+message names the page and section that hold the steps to get the data
+(:func:`data_steps`)."""
+import os
 import os.path as osp
 from typing import Any, Iterator, Optional, Tuple
 
@@ -28,6 +31,63 @@ def _datasets(cfg: Any, where: str) -> Iterator[Tuple[str, dict]]:
         yield from _datasets(cfg['dataset'], f'{where}.dataset')
     for i, child in enumerate(cfg.get('datasets') or []):
         yield from _datasets(child, f'{where}.datasets[{i}]')
+
+
+#: Where the steps to prepare each family of data sets are.
+DETECTION_DATA_DOC = 'docs/detection.md#data'
+CLASSIFICATION_DATA_DOC = 'docs/classification.md (its data/ tree)'
+FOLDER_DATA_DOC = 'README.md#search-on-your-own-images'
+#: The demo sets' folders under ``data/demo`` (``tools/demo.py``, the demo
+#: configs) -> the ``tools/make_demo_data.py`` kind that writes each.
+DEMO_SETS = dict(cifar_digits='cifar', coco='coco', cityscapes='cityscapes')
+_CLASSIFICATION_TYPES = ('CIFAR10', 'CIFAR100', 'DemoCIFAR100', 'ImageNet',
+                         'ImageNet21k')
+
+
+def _demo_maker(path: str) -> Optional[str]:
+    """The command that writes the demo set ``path`` lies in, if any."""
+    parts = osp.normpath(path).split(os.sep)
+    for i in range(len(parts) - 2):
+        if parts[i:i + 2] == ['data', 'demo'] and parts[i + 2] in DEMO_SETS:
+            root = os.sep.join(parts[:i + 3])
+            return (f'python tools/make_demo_data.py '
+                    f'{DEMO_SETS[parts[i + 2]]} {root}')
+    return None
+
+
+def data_steps(kind: str, path: str) -> str:
+    """Where the steps that make a missing data path are, for its message.
+
+    Args:
+        kind (str): The ``type`` of the data set or metric that reads
+            ``path`` (a scope prefix such as ``mmpretrain.`` is ignored).
+        path (str): The missing path.
+
+    Returns:
+        str: The ``tools/make_demo_data.py`` command of a demo set
+        (``data/demo/{cifar_digits,coco,cityscapes}``, a ``DemoCIFAR10``
+        data root), else the page and
+        section for the data set family: COCO and Cityscapes in
+        :data:`DETECTION_DATA_DOC`, CIFAR and ImageNet in
+        :data:`CLASSIFICATION_DATA_DOC`, a class folder (``CustomDataset``)
+        in :data:`FOLDER_DATA_DOC`.
+    """
+    kind = str(kind).split('.')[-1]
+    maker = _demo_maker(path) or (
+        f'python tools/make_demo_data.py cifar {path}'
+        if kind == 'DemoCIFAR10' else None)
+    if maker:
+        return f'a demo set: make it with `{maker}`'
+    if kind == 'CustomDataset':
+        return (f'see {FOLDER_DATA_DOC} for the folder layout (`python '
+                'tools/make_demo_data.py folder DIR` writes one of digits)')
+    if kind in _CLASSIFICATION_TYPES:
+        return (f'see {CLASSIFICATION_DATA_DOC} for preparing CIFAR and '
+                'ImageNet')
+    if 'Coco' in kind or 'Cityscapes' in kind:
+        return f'see {DETECTION_DATA_DOC} for preparing COCO and Cityscapes'
+    return (f'see {CLASSIFICATION_DATA_DOC} (classification) or '
+            f'{DETECTION_DATA_DOC} (detection) for preparing data sets')
 
 
 def _missing(path: str, data_root: Optional[str]) -> Optional[str]:
@@ -64,12 +124,14 @@ def check_data_paths(cfg: Config, config_file: str = '<config>',
                            if isinstance(value, str) and value]
             elif isinstance(prefix, str) and prefix:
                 checks.append(('data_prefix', prefix, data_root))
-            _raise_if_missing(checks, key, config_file)
+            _raise_if_missing(checks, key, config_file,
+                              str(dataset.get('type', '')))
         evaluator_key = loader.replace('_dataloader', '_evaluator')
         for key, metric in _metrics(cfg.get(evaluator_key), evaluator_key):
             if isinstance(metric.get('ann_file'), str) and metric['ann_file']:
                 _raise_if_missing([('ann_file', metric['ann_file'], None)],
-                                  key, config_file)
+                                  key, config_file,
+                                  str(metric.get('type', '')))
 
 
 def _metrics(cfg: Any, where: str) -> Iterator[Tuple[str, dict]]:
@@ -84,13 +146,17 @@ def _metrics(cfg: Any, where: str) -> Iterator[Tuple[str, dict]]:
                 yield f'{where}[{i}]', metric
 
 
-def _raise_if_missing(checks: list, key: str, config_file: str) -> None:
+def _raise_if_missing(checks: list, key: str, config_file: str,
+                      kind: str) -> None:
+    """Raise :class:`DataPathError` for the first missing path of
+    ``checks`` (``(field, path, root)``) of the ``kind`` data set (or
+    metric) at config key ``key``, with :func:`data_steps`."""
     for field, path, root in checks:
         missing = _missing(path, root)
         if missing:
             raise DataPathError(
                 f'{config_file}: {key}.{field}: {missing!r} does not '
-                'exist (see the README for preparing datasets)')
+                f'exist ({data_steps(kind, missing)})')
 
 
 #: Annotation files larger than this are left to the data set (reading a

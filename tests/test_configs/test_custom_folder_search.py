@@ -1,9 +1,10 @@
 """Search on your own images (README, "Search on your own images").
 
-``configs/search/ddarts_8cells_custom-folder.py`` on a generated,
-class-ordered ImageNet-style folder: both halves of the split hold every
-class; then the README's two user configs, a 1-epoch search and a 1-epoch
-retraining of the genotype it wrote, through ``tools/train.py``.
+``configs/search/ddarts_8cells_custom-folder.py`` on the class-ordered
+ImageNet-style folder of ``tools/make_demo_data.py folder`` (the demo's
+digits): both halves of the split hold every class; then the README's two
+user configs, a 1-epoch search and a 1-epoch retraining of the genotype it
+wrote, through ``tools/train.py``.
 """
 import json
 import os
@@ -20,22 +21,17 @@ SEARCH = osp.join(REPO, 'configs', 'search',
                   'ddarts_8cells_custom-folder.py')
 RETRAIN = osp.join(REPO, 'configs', 'classification',
                    'ddarts-searched_8l-c36_custom-folder.py')
-CLASSES = ('cat', 'cow', 'dog', 'owl')
+#: Images a class of the generated folder, train and val.
+PER_CLASS = (4, 1)
 
 
-def write_folder(root, per_class=(6, 2)) -> str:
-    """``root/{train,val}/<class>/<k>.png``: 12x12 images, one colour a
-    class."""
-    from PIL import Image
-    for split, count in zip(('train', 'val'), per_class):
-        for index, name in enumerate(CLASSES):
-            folder = root / split / name
-            folder.mkdir(parents=True)
-            for k in range(count):
-                pixels = np.zeros((12, 12, 3), dtype=np.uint8)
-                pixels[..., index % 3] = 60 * (index + 1) + k
-                Image.fromarray(pixels).save(folder / f'{k}.png')
-    return str(root)
+def write_folder(root) -> str:
+    """``root/{train,val}/<class>/<k>.png``: the README's
+    ``tools/make_demo_data.py folder``, 4 train and 1 val image a class."""
+    from ddarts_mm.datasets import DIGIT_FOLDER_CLASSES, make_digit_folder
+    classes = len(DIGIT_FOLDER_CLASSES)
+    return make_digit_folder(root, num_train=PER_CLASS[0] * classes,
+                             num_val=PER_CLASS[1] * classes).root
 
 
 def test_search_config_recipe():
@@ -57,8 +53,10 @@ def test_search_config_recipe():
 
 def test_halves_of_a_class_ordered_folder_hold_every_class(tmp_path):
     """The folder lists its images class by class; the search's halves, as
-    the config builds them, each hold every class, 3 images of each."""
+    the config builds them, each hold every class, 2 images of each."""
     from mmengine.registry import DATASETS, init_default_scope
+
+    from ddarts_mm.datasets import DIGIT_FOLDER_CLASSES as CLASSES
     root = write_folder(tmp_path / 'custom')
     cfg = Config.fromfile(SEARCH)
     init_default_scope(cfg.default_scope)
@@ -72,7 +70,7 @@ def test_halves_of_a_class_ordered_folder_hold_every_class(tmp_path):
     assert labels.tolist() == sorted(labels.tolist())  # class-ordered
     for half in halves.values():
         counts = np.bincount(labels[half.indices], minlength=len(CLASSES))
-        assert counts.tolist() == [3] * len(CLASSES)
+        assert counts.tolist() == [PER_CLASS[0] // 2] * len(CLASSES)
         assert half.metainfo['classes'] == CLASSES
     assert set(halves['train_dataloader'].indices).isdisjoint(
         halves['arch_dataloader'].indices)
@@ -86,8 +84,8 @@ train_dataloader = dict(dataset=dict(dataset=dict(data_root='{root}')))
 arch_dataloader = dict(dataset=dict(dataset=dict(data_root='{root}')))
 val_dataloader = dict(dataset=dict(data_root='{root}'))
 test_dataloader = val_dataloader
-model = dict(num_classes=4)
-data_preprocessor = dict(num_classes=4)
+model = dict(num_classes=10)
+data_preprocessor = dict(num_classes=10)
 """
 MY_RETRAIN = """\
 _base_ = '{{{{$DDARTS_MM_CONFIGS:}}}}/classification/ddarts-searched_8l-c36_custom-folder.py'
@@ -95,8 +93,8 @@ train_dataloader = dict(dataset=dict(data_root='{root}'))
 val_dataloader = dict(dataset=dict(data_root='{root}'))
 test_dataloader = val_dataloader
 model = dict(backbone=dict(genotype='work_dirs/my_search/genotype_final_sparse.json'),
-             head=dict(num_classes=4))
-data_preprocessor = dict(num_classes=4)
+             head=dict(num_classes=10))
+data_preprocessor = dict(num_classes=10)
 """
 #: Tiny sizes for CPU: the recipes' structure, a few seconds per run.
 SMALL = ['train_dataloader.num_workers=0', 'train_dataloader.batch_size=8',

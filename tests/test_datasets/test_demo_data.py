@@ -11,15 +11,17 @@ import pytest
 from PIL import Image
 
 from ddarts_mm.datasets import (CITYSCAPES_CLASSES, COCO_SHAPES_CLASSES,
-                                DIGITS_CLASSES, MARKER_NAME,
-                                make_cifar_digits, make_cityscapes_shapes,
-                                make_coco_shapes, write_cifar_pickles)
+                                DIGIT_FOLDER_CLASSES, DIGITS_CLASSES,
+                                MARKER_NAME, make_cifar_digits,
+                                make_cityscapes_shapes, make_coco_shapes,
+                                make_digit_folder, write_cifar_pickles)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CLI = osp.join(REPO, 'tools', 'make_demo_data.py')
 COCO_KW = dict(seed=3, num_train=6, num_val=3, image_size=(96, 80))
 CS_KW = dict(seed=3, num_train=4, num_val=2, image_size=(128, 64))
 CIFAR_KW = dict(seed=3, num_train=40, num_val=15)
+FOLDER_KW = dict(seed=3, num_train=43, num_val=20)
 
 
 def read_tree(root: str) -> dict:
@@ -51,6 +53,12 @@ def cifar_root(tmp_path_factory):
                              **CIFAR_KW).root
 
 
+@pytest.fixture(scope='module')
+def folder_root(tmp_path_factory):
+    return make_digit_folder(tmp_path_factory.mktemp('folder') / 'set',
+                             **FOLDER_KW).root
+
+
 # ----------------------------------------------------------------- general
 def test_import_is_light():
     """The package loads no demo drawing code until a maker is used."""
@@ -69,7 +77,8 @@ def test_the_cifar_data_sets_load_no_demo_maker():
     registers DemoCIFAR10/100 without the drawing code of the makers."""
     pytest.importorskip('mmpretrain')
     code = ('import sys, ddarts_mm.datasets.demo.cifar_dataset; '
-            "makers = [m for m in ('cifar', 'coco', 'cityscapes', 'common') "
+            "makers = [m for m in ('cifar', 'coco', 'cityscapes', 'common', "
+            "'folder') "
             "if f'ddarts_mm.datasets.demo.{m}' in sys.modules]; "
             'assert not makers, makers')
     subprocess.run([sys.executable, '-c', code], check=True, cwd=REPO)
@@ -79,6 +88,7 @@ def test_the_cifar_data_sets_load_no_demo_maker():
     (make_coco_shapes, COCO_KW, 'coco_root'),
     (make_cityscapes_shapes, CS_KW, 'cityscapes_root'),
     (make_cifar_digits, CIFAR_KW, 'cifar_root'),
+    (make_digit_folder, FOLDER_KW, 'folder_root'),
 ])
 def test_deterministic(request, tmp_path, maker, kwargs, root):
     first = request.getfixturevalue(root)
@@ -192,6 +202,116 @@ def test_cifar100_load_with_mmpretrain(tmp_path):
     assert len(train) == 12 and train.CLASSES == tuple(classes)
     np.testing.assert_array_equal(train.get_gt_labels(), train_labels)
     assert len(DemoCIFAR100(data_root=str(tmp_path), split='test')) == 5
+
+
+# ------------------------------------------------------------ class folder
+def _folder_files(root: str, split: str) -> dict:
+    """class folder -> sorted file names of one split."""
+    folder = osp.join(root, split)
+    return {name: sorted(os.listdir(osp.join(folder, name)))
+            for name in sorted(os.listdir(folder))}
+
+
+def test_folder_layout_counts_and_balance(folder_root):
+    assert sorted(os.listdir(folder_root)) == sorted(
+        [MARKER_NAME, 'train', 'val'])
+    assert list(DIGIT_FOLDER_CLASSES) == sorted(DIGIT_FOLDER_CLASSES)
+    assert DIGIT_FOLDER_CLASSES[3] == '3_three'
+    names = set()
+    for split in ('train', 'val'):
+        files = _folder_files(folder_root, split)
+        assert tuple(files) == DIGIT_FOLDER_CLASSES
+        counts = [len(v) for v in files.values()]
+        assert sum(counts) == FOLDER_KW[f'num_{split}']
+        assert max(counts) - min(counts) <= 1  # balanced: all classes
+        for name, images in files.items():
+            assert all(f.endswith('.png') for f in images)
+            names |= {(split, f) for f in images}
+            image = Image.open(osp.join(folder_root, split, name, images[0]))
+            assert image.format == 'PNG' and image.mode == 'RGB'
+            assert image.size == (32, 32)
+    assert len(names) == FOLDER_KW['num_train'] + FOLDER_KW['num_val']
+
+
+def test_folder_holds_the_demo_digits(folder_root):
+    """The images are the CIFAR set's rendering of the digits, dealt
+    round-robin over the classes of the demo's seeded order."""
+    from ddarts_mm.datasets.demo.cifar import (digits_order, load_digits,
+                                               render_digits)
+    from ddarts_mm.datasets.demo.folder import balanced_order
+    digits, labels = load_digits()
+    seed, num_val = FOLDER_KW['seed'], FOLDER_KW['num_val']
+    order = balanced_order(labels, digits_order(seed))
+    for split, indices, render_split in (
+            ('val', order[:num_val], 2),
+            ('train', order[num_val:num_val + FOLDER_KW['num_train']], 1)):
+        expected = render_digits(digits, indices, seed, render_split)
+        found = {}
+        for name, files in _folder_files(folder_root, split).items():
+            for file_name in files:
+                found[int(file_name[:-4])] = (
+                    DIGIT_FOLDER_CLASSES.index(name),
+                    np.asarray(Image.open(osp.join(folder_root, split, name,
+                                                   file_name))))
+        assert sorted(found) == list(range(len(indices)))
+        for k, index in enumerate(indices):
+            assert found[k][0] == labels[index]
+            np.testing.assert_array_equal(found[k][1], expected[k])
+
+
+def test_balanced_order_deals_round_robin():
+    from ddarts_mm.datasets.demo.folder import balanced_order
+    labels = np.array([0, 0, 0, 1, 1, 2])
+    order = np.array([5, 0, 1, 3, 2, 4])
+    assert balanced_order(labels, order).tolist() == [5, 0, 3, 1, 4, 2]
+
+
+def test_folder_image_size_and_reuse(tmp_path):
+    out = tmp_path / 'custom'
+    kwargs = dict(num_train=10, num_val=10, image_size=(40, 24))
+    result = make_digit_folder(out, **kwargs)
+    assert not result.reused and result.params['image_size'] == [40, 24]
+    assert result.files == dict(val=str(out / 'val'), train=str(out / 'train'))
+    one = next(iter(_folder_files(str(out), 'val').items()))
+    assert Image.open(out / 'val' / one[0] / one[1][0]).size == (40, 24)
+    assert make_digit_folder(out, **kwargs).reused
+    with pytest.raises(FileExistsError, match='overwrite'):
+        make_digit_folder(out, **dict(kwargs, image_size=32))
+    assert sorted(os.listdir(tmp_path)) == ['custom']  # no temp folders left
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(num_val=9), 'num_val must be >= 10'),
+    (dict(num_train=1700, num_val=98), 'num_train \\+ num_val must be'),
+    (dict(image_size=4), 'image_size sides'),
+    (dict(seed=-1), 'seed must be >= 0'),
+])
+def test_folder_bad_arguments(tmp_path, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_digit_folder(tmp_path / 'x', **kwargs)
+    assert not (tmp_path / 'x').exists()
+
+
+def test_folder_loads_with_mmpretrain_custom_dataset(folder_root):
+    """As configs/_base_/datasets/custom_folder.py reads it."""
+    from mmengine.config import Config
+    from mmpretrain.datasets import CustomDataset
+    from mmpretrain.registry import DATASETS
+    cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets',
+                                   'custom_folder.py'))
+    for split in ('train', 'val'):
+        dataset_cfg = cfg[f'{split}_dataloader'].dataset
+        dataset_cfg.update(data_root=folder_root, pipeline=[])
+        dataset = DATASETS.build(dataset_cfg)
+        assert isinstance(dataset, CustomDataset)
+        assert len(dataset) == FOLDER_KW[f'num_{split}']
+        assert dataset.CLASSES == DIGIT_FOLDER_CLASSES
+        labels = dataset.get_gt_labels()
+        assert sorted(set(labels.tolist())) == list(range(10))
+        for k in (0, len(dataset) - 1):
+            info = dataset.get_data_info(k)
+            folder = osp.basename(osp.dirname(info['img_path']))
+            assert DIGIT_FOLDER_CLASSES[info['gt_label']] == folder
 
 
 # -------------------------------------------------------------------- COCO
@@ -333,6 +453,8 @@ def _cli(*args):
     ('cifar', 'OUT', '--image-size', '64'),
     ('coco', 'OUT', '--num-train', '0'),
     ('cifar', 'OUT', '--num-train', '5000'),
+    ('folder', 'OUT', '--num-val', '3'),
+    ('folder', 'OUT', '--image-size', '4'),
 ])
 def test_cli_bad_input(tmp_path, args):
     args = [str(tmp_path / a) if a == 'OUT' else a for a in args]
@@ -354,4 +476,20 @@ def test_cli_writes_and_reuses(tmp_path):
                 '--image-size', '64')
     assert proc.returncode == 0 and 'already complete' in proc.stdout
     proc = _cli('coco', out, '--num-train', 3, '--num-val', 1)
+    assert proc.returncode == 2 and 'overwrite' in proc.stderr
+
+
+def test_cli_writes_and_reuses_a_folder(tmp_path):
+    out = tmp_path / 'custom'
+    args = ('folder', out, '--num-train', 20, '--num-val', 10,
+            '--image-size', '16x12', '--seed', 1)
+    proc = _cli(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f'digit_folder written: {out}'
+    assert sorted(os.listdir(out / 'train')) == list(DIGIT_FOLDER_CLASSES)
+    image = Image.open(next((out / 'val').glob('*/*.png')))
+    assert image.size == (16, 12)
+    proc = _cli(*args)
+    assert proc.returncode == 0 and 'already complete' in proc.stdout
+    proc = _cli('folder', out, '--num-train', 20, '--num-val', 10)
     assert proc.returncode == 2 and 'overwrite' in proc.stderr

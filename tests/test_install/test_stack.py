@@ -41,3 +41,22 @@ def test_pycocotools_and_cityscapesscripts():
     from cityscapesscripts.helpers.labels import name2label
     from pycocotools.coco import COCO  # noqa: F401
     assert name2label['car'].id == 26
+
+
+def test_analysis_extra_brings_seaborn():
+    """mmdet's tools/analysis_tools/analyze_logs.py imports seaborn; the
+    ``analysis`` extra (in ``[all]``, which ``make install`` installs)
+    brings it."""
+    import ast
+    import os.path as osp
+    seaborn = importlib.import_module('seaborn')
+    assert callable(seaborn.set_style)
+    setup_py = osp.join(osp.dirname(osp.dirname(osp.dirname(
+        osp.abspath(__file__)))), 'setup.py')
+    with open(setup_py, encoding='utf-8') as f:
+        tree = ast.parse(f.read())
+    extras = next(
+        ast.literal_eval(node.value) for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, 'id', None) == 'extras_require' for t in node.targets))
+    assert 'seaborn' in extras['analysis']

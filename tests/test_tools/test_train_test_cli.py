@@ -116,6 +116,7 @@ def test_train_script_exits_2_on_missing_data_root(tmp_path):
     assert proc.returncode == 2, proc.stderr
     line = _one_line_error(proc.stderr)
     assert 'train_dataloader.dataset.data_root' in line and missing in line
+    assert 'docs/detection.md#data' in line  # the page with the steps
 
 
 @pytest.mark.parametrize('option, key', [
@@ -149,7 +150,7 @@ def test_train_names_the_missing_cityscapes_path(tmp_path, capsys):
     assert status == 2
     line = _one_line_error(capsys.readouterr().err)
     assert 'train_dataloader.dataset.data_root' in line
-    assert missing in line
+    assert missing in line and 'docs/detection.md#data' in line
 
 
 def test_test_names_the_missing_annotation_file(coco_root, tmp_path,

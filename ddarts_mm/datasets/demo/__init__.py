@@ -1,7 +1,8 @@
 """Demo data makers: small sets drawn in the real on-disk formats.
 
-CIFAR-10/100 pickles (a CIFAR-10 made of sklearn's digits), a COCO set of
-shapes and a Cityscapes set of street shapes, read by the same loaders as
+CIFAR-10/100 pickles (a CIFAR-10 made of sklearn's digits), the same digits
+as an ImageNet-style class-folder set, a COCO set of shapes and a
+Cityscapes set of street shapes, read by the same loaders as
 the real data sets (numpy and PIL; sklearn and cityscapesscripts when
 used), and :mod:`.cifar_dataset`, mmpretrain's CIFAR classes without the
 md5 check that read them. Neither ``ddarts_mm.datasets`` nor this package
@@ -19,6 +20,8 @@ _MODULE_OF = {
                      'convert_cityscapes_to_coco', 'make_cityscapes_shapes'),
                     '.cityscapes'),
     **dict.fromkeys(('COCO_SHAPES_CLASSES', 'make_coco_shapes'), '.coco'),
+    **dict.fromkeys(('DIGIT_FOLDER_CLASSES', 'make_digit_folder'),
+                    '.folder'),
     **dict.fromkeys(('MARKER_NAME', 'DemoDataResult'), '.common'),
     **dict.fromkeys(('DemoCIFAR10', 'DemoCIFAR100'), '.cifar_dataset'),
 }

@@ -14,14 +14,14 @@ import io
 import os
 import pickle
 import struct
-from typing import Sequence
+from typing import Sequence, Tuple
 
 import numpy as np
 from PIL import Image
 
 from ..cifar_pickle import load_cifar_file
-from .common import (DemoDataResult, build_atomically, check_split_args,
-                          random_color, split_rng, to_uint8)
+from .common import (DemoDataResult, build_atomically, check_positive_int,
+                     check_split_args, random_color, split_rng, to_uint8)
 
 #: Class names of :func:`make_cifar_digits`, label ``i`` is digit ``i``.
 DIGITS_CLASSES = ('zero', 'one', 'two', 'three', 'four', 'five', 'six',
@@ -184,14 +184,51 @@ def write_cifar_pickles(out_dir: str,
     return folder
 
 
-def _load_digits() -> tuple:
+def load_digits() -> Tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled digits: float32 (1797, 8, 8) images with
+    values 0-16 and their int64 labels (the digit)."""
     try:
-        from sklearn.datasets import load_digits
+        from sklearn.datasets import load_digits as sklearn_digits
     except ImportError as e:  # pragma: no cover - depends on the env
-        raise ImportError('make_cifar_digits needs scikit-learn (its bundled '
+        raise ImportError('the demo digits need scikit-learn (its bundled '
                           'digits): pip install scikit-learn') from e
-    digits = load_digits()
+    digits = sklearn_digits()
     return digits.images.astype(np.float32), digits.target.astype(np.int64)
+
+
+def check_digits_args(seed: object, num_train: object,
+                      num_val: object, minimum: int = 1) -> dict:
+    """The checked parameters of a set of the demo digits
+    (:func:`~.common.check_split_args`, at least ``minimum`` images a
+    split and ``num_train + num_val`` <= 1797)."""
+    params = check_split_args(seed, num_train, num_val)
+    for key in ('num_train', 'num_val'):
+        check_positive_int(params[key], key, minimum)
+    if params['num_train'] + params['num_val'] > NUM_DIGITS:
+        raise ValueError(f'num_train + num_val must be <= {NUM_DIGITS} (the '
+                         f'sklearn digits), got {params["num_train"]} + '
+                         f'{params["num_val"]}')
+    return params
+
+
+def digits_order(seed: int) -> np.ndarray:
+    """The demo's seeded permutation of the 1797 digits' indices."""
+    return split_rng(seed, 0).permutation(NUM_DIGITS)
+
+
+def render_digits(digits: np.ndarray, indices: Sequence[int], seed: int,
+                  split: int) -> np.ndarray:
+    """Draw ``digits[indices]`` with :func:`render_digit`, each with its own
+    generator ``split_rng(seed, split, index)`` (1: train, 2: test), so an
+    image depends only on the seed, its split and its digit.
+
+    Returns:
+        np.ndarray: uint8 array of shape (len(indices), 32, 32, 3).
+    """
+    return np.stack([
+        render_digit(digits[i], split_rng(seed, split, int(i)))
+        for i in indices
+    ])
 
 
 def render_digit(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -255,28 +292,19 @@ def make_cifar_digits(out_dir: str,
     Returns:
         DemoDataResult: ``files['folder']`` is the pickles' folder.
     """
-    params = check_split_args(seed, num_train, num_val)
+    params = check_digits_args(seed, num_train, num_val)
     seed, num_train, num_val = (params['seed'], params['num_train'],
                                 params['num_val'])
-    if num_train + num_val > NUM_DIGITS:
-        raise ValueError(f'num_train + num_val must be <= {NUM_DIGITS} (the '
-                         f'sklearn digits), got {num_train} + {num_val}')
 
     def build(tmp_dir: str) -> None:
-        digits, targets = _load_digits()
-        order = split_rng(seed, 0).permutation(len(digits))
+        digits, targets = load_digits()
+        order = digits_order(seed)
         test_idx = order[:num_val]
         train_idx = order[num_val:num_val + num_train]
-
-        def render(indices: np.ndarray, split: int) -> np.ndarray:
-            return np.stack([
-                render_digit(digits[i], split_rng(seed, split, int(i)))
-                for i in indices
-            ])
-
-        write_cifar_pickles(tmp_dir, render(train_idx, 1), targets[train_idx],
-                            render(test_idx, 2), targets[test_idx],
-                            DIGITS_CLASSES, 'cifar10')
+        write_cifar_pickles(tmp_dir, render_digits(digits, train_idx, seed, 1),
+                            targets[train_idx],
+                            render_digits(digits, test_idx, seed, 2),
+                            targets[test_idx], DIGITS_CLASSES, 'cifar10')
 
     root, reused = build_atomically(out_dir, 'cifar_digits', params,
                                     overwrite, build)
@@ -296,5 +324,6 @@ def load_cifar_pickle(path: str, encoding: str = 'latin1') -> dict:
 __all__ = [
     'DIGITS_CLASSES', 'CIFAR10_FOLDER', 'CIFAR100_FOLDER',
     'write_cifar_pickles', 'make_cifar_digits', 'render_digit',
+    'render_digits', 'load_digits', 'check_digits_args', 'digits_order',
     'load_cifar_pickle'
 ]

@@ -31,8 +31,8 @@ class DemoDataResult:
 
     Args:
         root (str): Absolute path of the data set folder.
-        kind (str): Maker name: ``'cifar_digits'``, ``'coco_shapes'`` or
-            ``'cityscapes_shapes'``.
+        kind (str): Maker name: ``'cifar_digits'``, ``'digit_folder'``,
+            ``'coco_shapes'`` or ``'cityscapes_shapes'``.
         params (dict): The parameters the set was generated with, as stored
             in the marker file.
         classes (tuple[str, ...]): Class names of the set, in label order.
