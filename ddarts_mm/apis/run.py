@@ -52,7 +52,8 @@ def _init_cpu_distributed(cfg: Config) -> None:
     """Start a gloo process group for ``--launcher pytorch`` without CUDA.
 
     mmengine's ``init_dist`` calls ``torch.cuda.set_device``; the Runner
-    skips it when a process group already exists.
+    skips it when a process group already exists. DDP gets no
+    ``device_ids`` (:func:`~.run_config.cpu_model_wrapper`).
     """
     import torch
     import torch.distributed as dist
@@ -70,7 +71,8 @@ def _build_runner(cfg: Config):
     return Runner.from_cfg(cfg)
 
 
-def check_resume(cfg: Config, resume: str, model: Any = None) -> None:
+def check_resume(cfg: Config, resume: str,
+                 model: Any = None) -> Optional[dict]:
     """Check the checkpoint ``--resume`` will load before the run starts.
 
     ``resume='auto'`` reads ``WORK_DIR/last_checkpoint`` as mmengine does;
@@ -81,16 +83,20 @@ def check_resume(cfg: Config, resume: str, model: Any = None) -> None:
     checkpoint that would not continue the run (no optimizer state, an
     epoch beyond ``train_cfg``, another architecture than ``model``: see
     :func:`~ddarts_mm.apis.preflight.check_resume_checkpoint`).
+
+    Returns:
+        dict or None: The checkpoint (memory-mapped), None when there is
+        none to resume from.
     """
     if resume != 'auto':
         checkpoint = load_checkpoint_safely(resume, mmap=True,
                                             field='--resume')
         check_resume_checkpoint(checkpoint, f'{resume} (--resume)', cfg,
                                 model)
-        return
+        return checkpoint
     pointer = osp.join(cfg.work_dir, 'last_checkpoint')
     if not osp.isfile(pointer):
-        return
+        return None
     with open(pointer) as f:
         target = f.read().strip()
     if not target:
@@ -99,6 +105,24 @@ def check_resume(cfg: Config, resume: str, model: Any = None) -> None:
     field = f'--resume, named by {pointer}'
     checkpoint = load_checkpoint_safely(target, mmap=True, field=field)
     check_resume_checkpoint(checkpoint, f'{target} ({field})', cfg, model)
+    return checkpoint
+
+
+def use_resumed_seed(cfg: Config, checkpoint: Optional[dict]) -> None:
+    """Seed a resumed run without ``randomness.seed`` with the checkpoint's.
+
+    The Runner builds the train loop, whose sampler (the permutations of
+    ``InfiniteSampler`` and ``DefaultSampler``) and data loader workers
+    follow the run's seed, before it resumes; only then does mmengine take
+    the checkpoint's seed, for the global generators alone. A config
+    without a seed (mmdet's own configs) would draw a new one, and the
+    resumed run would see the data in another order than the interrupted
+    one. A seed set in the config is left as it is.
+    """
+    seed = ((checkpoint or {}).get('meta') or {}).get('seed')
+    randomness = dict(cfg.get('randomness') or {})
+    if seed is not None and randomness.get('seed') is None:
+        cfg.randomness = dict(randomness, seed=seed)
 
 
 def _per_cell(cfg: Config) -> bool:
@@ -157,7 +181,7 @@ def train(argv: Optional[List[str]] = None) -> int:
                           'arch_dataloader'))
         model = preflight(cfg, args.config)
         if args.resume is not None:
-            check_resume(cfg, args.resume, model)
+            use_resumed_seed(cfg, check_resume(cfg, args.resume, model))
         runner = guarded(args.config, lambda: _build_runner(cfg))
         if args.auto_scale_lr:
             _scale_lr(cfg, runner, args.config)

@@ -2,9 +2,10 @@
 
 The flags (mmdet's), reading a config (:func:`read_config`), applying
 ``--cfg-options`` with a check for misspelt keys
-(:func:`check_cfg_options`) and checking that every ``type`` of the config
-is in the registry the Runner builds it from (:func:`check_types`), before
-anything is written.
+(:func:`check_cfg_options`), DDP without ``device_ids`` for a distributed
+run on CPU (:func:`cpu_model_wrapper`) and checking that every ``type`` of
+the config is in the registry the Runner builds it from
+(:func:`check_types`), before anything is written.
 """
 import argparse
 import difflib
@@ -164,7 +165,41 @@ def load_config(args: argparse.Namespace) -> Config:
                               allow_failed_imports=imports.get(
                                   'allow_failed_imports', False))
     _import_custom_modules(cfg)
+    cpu_model_wrapper(cfg)
     return cfg
+
+
+def cpu_model_wrapper(cfg: Config) -> None:
+    """Let a distributed run wrap a CPU model in DDP when there is no CUDA.
+
+    mmengine's Runner gives a ``DistributedDataParallel`` wrapper
+    ``device_ids=[LOCAL_RANK]``, which torch refuses for a CPU module. With
+    a launcher and no CUDA, the wrapper config gets ``device_ids=None``
+    (the Runner's defaults do not override a key of the config): mmengine's
+    own default, ``MMDistributedDataParallel`` with
+    ``broadcast_buffers=False`` and the config's
+    ``find_unused_parameters``, when ``model_wrapper_cfg`` is not set.
+    Wrappers that are not ``DistributedDataParallel`` are left alone; the
+    process group is gloo (see ``ddarts_mm.apis.run``). Nothing changes
+    with CUDA or without a launcher.
+    """
+    import torch
+    from mmengine.registry import MODEL_WRAPPERS
+    from torch.nn.parallel import DistributedDataParallel
+    if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
+        return
+    wrapper = cfg.get('model_wrapper_cfg')
+    if wrapper is None:
+        wrapper = dict(type='MMDistributedDataParallel',
+                       broadcast_buffers=False,
+                       find_unused_parameters=cfg.get(
+                           'find_unused_parameters', False))
+    wrapper_type = wrapper.get('type', 'MMDistributedDataParallel')
+    if isinstance(wrapper_type, str):
+        wrapper_type = MODEL_WRAPPERS.get(wrapper_type)
+    if isinstance(wrapper_type, type) and issubclass(
+            wrapper_type, DistributedDataParallel):
+        cfg.model_wrapper_cfg = dict(wrapper, device_ids=None)
 
 
 def _typed(value: Any) -> List[dict]:

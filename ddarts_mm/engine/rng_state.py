@@ -10,9 +10,13 @@ data ``torch.load(weights_only=True)`` reads (lists of ints and uint8
 tensors); :func:`restore_rng_state` puts them back.
 
 The samplers need nothing here: mmengine's ``DefaultSampler`` draws its
-permutation from ``seed + epoch``, and the loops call ``set_epoch``; the
-data loader workers are seeded by mmengine's ``worker_init_fn`` from the
-run's seed, the worker index and the rank, identically every epoch.
+permutation from ``seed + epoch``, and the loops call ``set_epoch``;
+``InfiniteSampler`` draws its permutations from one generator seeded with
+the run's seed, which the iteration loop replays when it skips the batches
+it already used; the data loader workers are seeded by mmengine's
+``worker_init_fn`` from the run's seed, the worker index and the rank,
+identically every epoch. A resumed run whose config sets no seed takes the
+checkpoint's (:func:`ddarts_mm.apis.run.use_resumed_seed`).
 """
 import random
 from typing import Any, Dict, List

@@ -23,13 +23,14 @@ checkpoint. The random generators' states travel in the checkpoint, so the
 resumed run draws what the uninterrupted one would have.
 """
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Iterator, Optional, Union
 
 import numpy as np
 import torch
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import HistoryBuffer
+from mmengine.runner import IterBasedTrainLoop
 
 from ddarts_mm.engine.rng_state import (RNG_STATE_KEY, capture_rng_state,
                                         restore_rng_state)
@@ -108,6 +109,38 @@ def use_atomic_backend(hook: CheckpointHook) -> bool:
     return True
 
 
+class RestoreAfterSkip:
+    """An iterator that calls ``restore`` before its ``skip + 1``-th item.
+
+    mmengine's ``IterBasedTrainLoop`` resumed at iteration k draws k
+    batches to skip them (the pipeline's random transforms draw from the
+    generators as it does) and then the next batch, all before any hook of
+    the iteration runs. Wrapping its ``dataloader_iterator`` puts the
+    checkpoint's random states back between the two, so batch k + 1 is
+    made as in the uninterrupted run.
+
+    Args:
+        iterator (Iterator): The loop's iterator.
+        skip (int): Items drawn before ``restore`` is called.
+        restore (Callable[[], Any]): Called once, before item ``skip + 1``.
+    """
+
+    def __init__(self, iterator: Iterator, skip: int,
+                 restore: Callable[[], Any]) -> None:
+        self.iterator = iterator
+        self._skip = skip
+        self._restore = restore
+
+    def __iter__(self) -> 'RestoreAfterSkip':
+        return self
+
+    def __next__(self) -> Any:
+        if self._skip == 0:
+            self._restore()
+        self._skip -= 1
+        return next(self.iterator)
+
+
 @HOOKS.register_module()
 class SafeCheckpointHook(Hook):
     """Checkpoints a run resumes from exactly, whatever kills it.
@@ -125,9 +158,11 @@ class SafeCheckpointHook(Hook):
       (:mod:`ddarts_mm.engine.rng_state`), put back on resume right where
       the interrupted run was: at the start of the next epoch, or, in the
       middle of an epoch, when the loop has skipped the batches it already
-      used (:meth:`restore_pending_rng`). Validation leaves those states as
-      it found them, so it does not matter whether a run validated since
-      its last checkpoint.
+      used (:meth:`restore_pending_rng`; for mmengine's
+      ``IterBasedTrainLoop``, which draws the next batch before any hook
+      runs, through :class:`RestoreAfterSkip`). Validation leaves those
+      states as it found them, so it does not matter whether a run
+      validated since its last checkpoint.
     """
 
     # Runs first: after loading, other hooks see the rebuilt objects. Hooks
@@ -176,6 +211,12 @@ class SafeCheckpointHook(Hook):
 
     def before_train_epoch(self, runner) -> None:
         loop = runner.train_loop
+        if isinstance(loop, IterBasedTrainLoop) and loop.iter > 0:
+            if self._pending_rng is not None:
+                loop.dataloader_iterator = RestoreAfterSkip(
+                    loop.dataloader_iterator, loop.iter,
+                    self.restore_pending_rng)
+            return
         length = len(getattr(loop, 'dataloader', ()) or ())
         if not length or runner.iter == runner.epoch * length:
             self.restore_pending_rng()  # resumed at an epoch boundary
@@ -183,6 +224,10 @@ class SafeCheckpointHook(Hook):
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch: Optional[dict] = None) -> None:
         self.restore_pending_rng()  # a loop that did not restore it itself
+        loop = runner.train_loop
+        skipping = getattr(loop, 'dataloader_iterator', None)
+        if isinstance(skipping, RestoreAfterSkip):  # done: unwrap it
+            loop.dataloader_iterator = skipping.iterator
 
     def before_val(self, runner) -> None:
         self._val_rng = capture_rng_state()
