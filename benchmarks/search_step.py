@@ -60,6 +60,7 @@ Usage::
 
     python benchmarks/search_step.py [--cells 5 8 14 20] [--batch 16 72]
         [--iters 3] [--warmup 1] [--variants fairdarts exact exact_sample2]
+        [--arch-amp auto]
         [--json]
         [--output benchmarks/results/NAME.json]
 """
@@ -73,7 +74,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -87,6 +88,7 @@ from ddarts_mm.models.search import DDartsSupernet, zero_one_loss  # noqa
 from ddarts_mm.models.search import ablation_schedules  # noqa: E402
 from ddarts_mm.models.search.ablation import (  # noqa: E402
     PassSampler, arch_gradients)
+from ddarts_mm.models.search.arch_amp import AMP_MODES  # noqa: E402
 from ddarts_mm.models.search.losses import (  # noqa: E402
     ablation_gradient_coefficients, ablation_scale)
 
@@ -107,6 +109,16 @@ def variant_name(name: str) -> str:
             f'unknown variant {name!r}: expected one of {VARIANTS} or '
             'exact_sample<k>')
     return name
+
+
+def amp_mode(text: str) -> Union[bool, str]:
+    """An ``arch_amp`` mode (argparse type): 'none'/'off' is off."""
+    if text in ('none', 'off', 'false', 'False'):
+        return False
+    if text not in AMP_MODES:
+        raise argparse.ArgumentTypeError(
+            f'unknown arch_amp {text!r}: expected off, auto, bf16 or fp16')
+    return text
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -134,6 +146,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='skip the variance of the sampled estimate')
     parser.add_argument('--wall', action='store_true',
                         help='time the CPU by wall clock, not CPU time')
+    parser.add_argument(
+        '--arch-amp', default=False, type=amp_mode,
+        help="the supernet's arch_amp: mixed precision of the architecture "
+        "steps ('auto', 'bf16', 'fp16'; default: off)")
     parser.add_argument('--no-memory', action='store_true',
                         help='skip the peak-memory measurement')
     parser.add_argument('--json', action='store_true',
@@ -148,6 +164,7 @@ def build(args: argparse.Namespace, device: torch.device):
     torch.manual_seed(0)
     model = DDartsSupernet(num_cells=args.cells,
                            init_channels=args.channels).to(device).train()
+    model.arch_amp = getattr(args, 'arch_amp', False)
     wrappers = {
         name: OptimWrapper(torch.optim.Adam([alpha], lr=3e-3,
                                             weight_decay=1e-3))
@@ -300,7 +317,8 @@ def peak_memory(variant: str, args, device) -> Dict[str, int]:
                variant, '--batch', str(args.batch), '--cells',
                str(args.cells), '--channels', str(args.channels), '--size',
                str(args.size), '--device', 'cpu', '--threads',
-               str(args.threads)]
+               str(args.threads), '--arch-amp',
+               str(getattr(args, 'arch_amp', False) or 'off')]
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536',
                MALLOC_TRIM_THRESHOLD_='0')
     out = subprocess.run(command, env=env, check=True, capture_output=True,
@@ -443,7 +461,8 @@ def run_config(args, device) -> dict:
     seconds = {v: t['iteration'] for v, t in times.items()}
     base = seconds['fairdarts']
     result = dict(cells=args.cells, batch=args.batch,
-                  channels=args.channels, device=str(device))
+                  channels=args.channels, device=str(device),
+                  arch_amp=getattr(args, 'arch_amp', False))
     result.update({v: seconds[v] / base for v in args.variants})
     result.update(args.variance)
     floor = seconds.get('reference')

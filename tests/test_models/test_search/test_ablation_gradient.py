@@ -1,5 +1,14 @@
 """The exact per-cell gradient of Eq. 8 against brute force and finite
-differences (tiny supernets), on every schedule of the ablated passes."""
+differences (tiny supernets), on every schedule of the ablated passes.
+
+``DDARTS_TEST_DEVICE`` (default ``cpu``) is the device of the tiny
+supernets that these tests and test_ablation_schedules.py /
+test_ablation_sampling.py build by default (benchmarks/gpu_check.py runs
+them with ``cuda``); the tests parametrised by device run on it too.
+``DDARTS_TEST_TF32=0`` turns TF32 off on CUDA (its float32 convolutions and
+matmuls round to 10 bits of mantissa by default; gpu_check.py reruns a
+failing test so, to tell that rounding from a wrong gradient)."""
+import os
 from dataclasses import replace
 
 import pytest
@@ -15,14 +24,22 @@ from ddarts_mm.search_space.genotype import Edge, Gene, Genotype
 W_AB, W01, EPS = 0.5, 7.0, 1e-8
 #: The paper's denominator of Eq. 7, ``|m|``.
 PAPER = AblationOptions(normalizer='mean', eps=EPS)
-DEVICES = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
+#: Where the tiny supernets run unless a test names a device.
+TEST_DEVICE = os.environ.get('DDARTS_TEST_DEVICE', 'cpu')
+DEVICES = list(dict.fromkeys(
+    ['cpu'] + (['cuda'] if torch.cuda.is_available() else []) +
+    [TEST_DEVICE]))
+if os.environ.get('DDARTS_TEST_TF32') == '0':
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
 SCHEDULES = ['plain', 'batched', 'segmented']
 #: (rtol, atol relative to the largest gradient) of exact vs brute force
 TOLERANCES = {torch.float64: (1e-8, 1e-10), torch.float32: (1e-4, 2e-5)}
 
 
-def small_supernet(genotype=None, seed=0, device='cpu', dtype=torch.float64,
-                   schedule='plain', **kwargs) -> DDartsSupernet:
+def small_supernet(genotype=None, seed=0, device=TEST_DEVICE,
+                   dtype=torch.float64, schedule='plain',
+                   **kwargs) -> DDartsSupernet:
     torch.manual_seed(seed)
     cfg = dict(num_cells=4, init_channels=4, steps=2, num_classes=5,
                ablation=dict(schedule=schedule))
@@ -46,7 +63,7 @@ def shared_genotype() -> Genotype:
                     steps=2, search_space='S_o')
 
 
-def batch(seed=1, device='cpu', dtype=torch.float64):
+def batch(seed=1, device=TEST_DEVICE, dtype=torch.float64):
     generator = torch.Generator().manual_seed(seed)
     inputs = torch.randn(3, 3, 16, 16, generator=generator,
                          dtype=torch.float64)

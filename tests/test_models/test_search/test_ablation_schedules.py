@@ -120,7 +120,7 @@ def test_loss_scale_leaves_gradients_unscaled(schedule):
 
 @pytest.mark.parametrize('schedule', ['plain', 'batched'])
 def test_bf16_autocast_agrees_with_fp32(schedule):
-    """AMP on the CPU (bf16): dL/dw and dS/dw near float32's.
+    """AMP on the test device (bf16): dL/dw and dS/dw near float32's.
 
     bf16 keeps 8 bits of mantissa: on this tiny supernet (BN over 3
     samples) the gradients differ from float32's by about 12% (fp16 with
@@ -131,7 +131,7 @@ def test_bf16_autocast_agrees_with_fp32(schedule):
     weights = deactivation(model)
     want = exact_parts(model, inputs, labels, weights, schedule)
     amp = ArchAutocast('bf16')
-    got = amp.run(torch.device('cpu'), lambda: argparts(
+    got = amp.run(inputs.device, lambda: argparts(
         exact_parts(model, inputs, labels, weights, schedule)))
     for part in (2, 3):
         grads = [got.parts[part][k] for k in sorted(want[part])]
