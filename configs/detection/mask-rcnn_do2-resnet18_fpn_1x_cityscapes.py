@@ -16,8 +16,14 @@ _base_ = [
 
 # ddarts_mm.evaluation: cityscapesscripts' evaluation with numpy >= 2.4
 custom_imports = dict(
-    imports=['ddarts_mm.models.backbones', 'ddarts_mm.evaluation'],
+    imports=[
+        'ddarts_mm.models.backbones', 'ddarts_mm.evaluation',
+        'ddarts_mm.engine.hooks'
+    ],
     allow_failed_imports=False)
+# checkpoints that mmdet's own tools/test.py reads: torch.load's default
+# weights_only=True refuses mmengine's (their message hub pickles objects)
+custom_hooks = [dict(type='ddarts_mm.SafeCheckpointHook')]
 
 model = dict(
     backbone={{_base_.do2_resnet18_backbone}},

@@ -6,7 +6,11 @@ _base_ = 'mmdet::cityscapes/mask-rcnn_r50_fpn_1x_cityscapes.py'
 
 # cityscapesscripts' evaluation with numpy >= 2.4
 custom_imports = dict(
-    imports=['ddarts_mm.evaluation'], allow_failed_imports=False)
+    imports=['ddarts_mm.evaluation', 'ddarts_mm.engine.hooks'],
+    allow_failed_imports=False)
+# checkpoints that mmdet's own tools/test.py reads: torch.load's default
+# weights_only=True refuses mmengine's (their message hub pickles objects)
+custom_hooks = [dict(type='ddarts_mm.SafeCheckpointHook')]
 
 model = dict(
     backbone=dict(

@@ -8,7 +8,11 @@ _base_ = [
 ]
 
 custom_imports = dict(
-    imports=['ddarts_mm.models.backbones'], allow_failed_imports=False)
+    imports=['ddarts_mm.models.backbones', 'ddarts_mm.engine.hooks'],
+    allow_failed_imports=False)
+# checkpoints that mmdet's own tools/test.py reads: torch.load's default
+# weights_only=True refuses mmengine's (their message hub pickles objects)
+custom_hooks = [dict(type='ddarts_mm.SafeCheckpointHook')]
 
 model = dict(
     backbone={{_base_.do2_resnet18_backbone}},

@@ -21,7 +21,7 @@ FairDARTS the former); thop counts ``params`` the same way.
 import argparse
 import warnings
 from collections import Counter
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ddarts_mm.search_space.genotype import Genotype
 from ddarts_mm.search_space.primitives import SEARCH_SPACES
@@ -161,6 +161,19 @@ def network_info(genotype: Genotype,
         flops=flops)
 
 
+def stage_info(genotype: Genotype, stem: str,
+               init_channels: int) -> List[Dict[str, Any]]:
+    """Each stage's layers, output channels and stride (a detector's
+    ``out_indices`` and FPN ``in_channels``)."""
+    from ddarts_mm.apis.detector_config import backbone_stages
+    stages = backbone_stages(genotype, init_channels, stem)
+    return [
+        dict(layers=layers, channels=channels, stride=stride)
+        for layers, channels, stride in zip(stages.layers, stages.channels,
+                                            stages.strides)
+    ]
+
+
 def _input_size(stem: str, num_classes: int,
                 input_size: Optional[Sequence[int]]) -> Tuple[int, int]:
     """``(H, W)`` of the input the network is counted at."""
@@ -215,6 +228,10 @@ def _print_text(info: Dict[str, Any], genotype: Genotype) -> None:
     print(f'network      stem {info["stem"]}, C={info["init_channels"]}'
           f'{classes}, input {width}x{height}'
           f'{", auxiliary head" if info["auxiliary"] else ""}')
+    for index, stage in enumerate(info['stages']):
+        layers = stage['layers']
+        print(f'stage {index}      layers {layers[0]}-{layers[-1]}, '
+              f'{stage["channels"]} channels, stride {stage["stride"]}')
     print(f'params       {info["params"]:,} ({info["params"] / 1e6:.2f}M); '
           f'without auxiliary head {info["params_no_aux"]:,} '
           f'({info["params_no_aux"] / 1e6:.2f}M)')
@@ -233,6 +250,7 @@ def run(args: argparse.Namespace) -> int:
     info.update(search_space_info(genotype))
     info.update(network_info(genotype, args.stem, init_channels, num_classes,
                              args.auxiliary, args.input_size))
+    info['stages'] = stage_info(genotype, args.stem, init_channels)
     if args.json:
         print_json(info)
     else:
@@ -243,4 +261,7 @@ def run(args: argparse.Namespace) -> int:
 COMMAND = Subcommand('info', 'print layers, genes, params, FLOPs and '
                      'search-space size of a genotype', add_arguments, run)
 
-__all__ = ['COMMAND', 'layout_info', 'network_info', 'search_space_info']
+__all__ = [
+    'COMMAND', 'layout_info', 'network_info', 'search_space_info',
+    'stage_info'
+]

@@ -177,6 +177,7 @@ class DDartsNet(BaseModule):
         self.drop_path_prob = drop_path_rate
         self.with_cp = with_cp
 
+        self.stem_name = stem
         self.stem = build_stem(stem, in_channels, init_channels)
         self.cells = nn.ModuleList()
         self.layer_channels: List[int] = []
@@ -291,10 +292,39 @@ class DDartsNet(BaseModule):
             from ddarts_mm.models.utils import load_pretrained
             load_pretrained(self, cfg['checkpoint'], cfg.get('prefix'),
                             cfg.get('map_location', 'cpu'),
-                            strict=cfg.get('strict', True))
+                            strict=cfg.get('strict', True),
+                            check=self.check_pretrained_stem)
             self._is_init = True
         else:
             super().init_weights()
+
+    def check_pretrained_stem(self, weights: Dict[str, torch.Tensor],
+                              checkpoint: str) -> None:
+        """Refuse, in one line, weights of a network with another stem.
+
+        The CIFAR stem (``stem.layers.*``, stride 1) and the ImageNet or
+        detection stem (``stem.stem0.*``, ``stem.stem1.*``) differ in their
+        names and in the first cell's preprocessing, so a classifier
+        trained with one does not load into the other: the message says
+        which stem the file has and how to retrain for detection.
+
+        Raises:
+            PretrainedWeightsError: The file's stem is not this network's.
+        """
+        from ddarts_mm.models.utils.pretrained import PretrainedWeightsError
+        file_cifar = any(key.startswith('stem.layers.') for key in weights)
+        file_mobile = any(key.startswith('stem.stem0.') for key in weights)
+        own_cifar = self.stem_name == 'cifar'
+        if (file_cifar and not own_cifar) or (file_mobile and own_cifar):
+            trained = 'CIFAR' if file_cifar else 'ImageNet/detection'
+            raise PretrainedWeightsError(
+                f"{checkpoint}: trained with the {trained} stem, this "
+                f"DDartsNet has the '{self.stem_name}' stem: the weights do "
+                'not fit; retrain the classifier with '
+                f"model.backbone.stem='{self.stem_name}' (e.g. configs/"
+                'classification/ddarts-searched_8l-c36_detection-stem_'
+                'custom-folder.py; docs/detection.md#your-searched-cell-as-a-'
+                'detector-backbone)')
 
     # ------------------------------------------------------- freezing
     def _freeze_stages(self) -> None:

@@ -82,9 +82,25 @@ class DartsAuxHead(ClsHead):
         layers.append(nn.ReLU(inplace=True))
         self.features = nn.Sequential(*layers)
         self.fc = nn.Linear(768, num_classes)
+        #: Smallest input map: the pool must leave 2x2 for the 2x2 conv.
+        self.min_size = 5 + arch['pool_stride']
 
     def pre_logits(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
-        """Features of the last tensor of ``feats``, (N, 768)."""
+        """Features of the last tensor of ``feats``, (N, 768).
+
+        Raises:
+            ValueError: The map is smaller than :attr:`min_size` (one line
+                naming the head, the size and the way out).
+        """
+        height, width = feats[-1].shape[-2:]
+        if min(height, width) < self.min_size:
+            raise ValueError(
+                f'DartsAuxHead (model.aux_head): its input is '
+                f'{feats[-1].shape[1]}x{height}x{width} (channels x H x W), '
+                f'it needs maps of at least {self.min_size}x{self.min_size} '
+                '(AvgPool 5, then a 2x2 conv): use larger images, an earlier '
+                'model.aux_layer, or train without it '
+                '(model.aux_head=None, model.auxiliary_weight=0)')
         x = self.features(feats[-1])
         return F.adaptive_avg_pool2d(x, 1).flatten(1)
 

@@ -28,7 +28,7 @@ import logging
 import os.path as osp
 import pickle
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import torch
 import torch.nn as nn
@@ -110,7 +110,9 @@ def load_pretrained(module: nn.Module,
                     checkpoint: str,
                     prefix: Optional[str] = None,
                     map_location: str = 'cpu',
-                    strict: bool = True) -> LoadedWeights:
+                    strict: bool = True,
+                    check: Optional[Callable[[Dict, str], None]] = None
+                    ) -> LoadedWeights:
     """Load the tensors of ``checkpoint`` under ``prefix`` into ``module``.
 
     Keys are matched after removing ``prefix`` (``'backbone.'`` loads a
@@ -128,6 +130,10 @@ def load_pretrained(module: nn.Module,
             removed. Defaults to None (all keys).
         map_location (str): Where tensors are loaded. Defaults to 'cpu'.
         strict (bool): Refuse a partial load. Defaults to True.
+        check (Callable, optional): ``check(weights, checkpoint)``, called
+            with the file's tensors (prefix removed) before they are
+            matched, to explain a misfit the module can name (e.g. a
+            classifier trained with another stem). Defaults to None.
 
     Returns:
         LoadedWeights: The keys loaded, missing and unexpected.
@@ -140,6 +146,8 @@ def load_pretrained(module: nn.Module,
     """
     weights = _strip_prefix(
         _read_state_dict(checkpoint, map_location), prefix, checkpoint)
+    if check is not None:
+        check(weights, checkpoint)
     own = module.state_dict()
     where = f" under '{prefix}'" if prefix else ''
     mismatched = [
