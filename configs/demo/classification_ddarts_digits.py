@@ -1,19 +1,22 @@
-# The demo's training of the searched network (make demo, stage "train"):
-# the genotype written by the demo search (work_dirs/demo/search/
-# genotype_final_darts.json by default), grown with Algorithm 1 to 8
-# layers when DDartsNet is built, trained with the DARTS recipe of
-# configs/classification/ (SGD cosine, drop path ramped by DropPathHook,
-# gradient clipping 5) on the digits set of tools/make_demo_data.py cifar,
-# and evaluated (top-1) on its test split. The demo trains random genotypes
-# of the same space with this same config, for comparison.
+# The demo's training of the searched network (make demo, stage "train"),
+# as a detection backbone: the genotype written by the demo search
+# (work_dirs/demo/search/genotype_final_darts.json by default), grown with
+# Algorithm 1 to 8 layers when DDartsNet is built, with the DETECTION stem
+# (stride 4: the stem it has in RetinaNet and Mask R-CNN, so this
+# checkpoint initialises the demo detectors' backbone), trained with the
+# DARTS recipe of configs/classification/ (cosine, drop path ramped by
+# DropPathHook, gradient clipping 5) on the digits set of
+# tools/make_demo_data.py cifar, and evaluated (top-1) on its test split.
+# The demo trains random genotypes and DO-2-ResNet18 with this same config
+# (and mmdet's ResNet-18 with classification_resnet18-b32_digits.py).
 #
-# Demo-only changes, all for a few minutes on 2 CPU cores: 16x16 images (as
-# the demo search), C=8, 8 layers, 6 epochs at batch 32 with Adam lr 3e-3
-# (cosine over 6 epochs; SGD lr 0.05 stayed at 14% top-1 after 4 epochs at
-# 16x16), drop path 0.1, no auxiliary head (at 16x16 the
-# last reduction's 4x4 map is smaller than DARTS' 5x5 auxiliary pooling),
-# and no horizontal flip or cutout: digits are not mirror symmetric, and
-# 6 epochs are too short for cutout's regularisation to pay off.
+# Demo-only changes, all for a few minutes on 2 CPU cores: 32x32 images
+# (with the stride-4 stem the cells run at 8x8, 4x4 and 2x2), C=8, 8
+# layers, 6 epochs at batch 32 with Adam lr 3e-3 (cosine over 6 epochs;
+# SGD lr 0.05 stayed at 14% top-1 after 4 epochs), drop path 0.1, no
+# auxiliary head (DARTS' needs maps of at least 8x8 at its cell), and no
+# horizontal flip or cutout: digits are not mirror symmetric, and 6 epochs
+# are too short for cutout's regularisation to pay off.
 _base_ = [
     '../_base_/models/ddarts_net_cifar.py',
     '../_base_/datasets/cifar10_darts.py',
@@ -29,7 +32,7 @@ custom_imports = dict(
     allow_failed_imports=False)
 
 data_root = 'data/demo/cifar_digits'
-image_size = 16
+image_size = 32
 batch_size = 32
 
 model = dict(
@@ -37,6 +40,7 @@ model = dict(
         genotype='work_dirs/demo/search/genotype_final_darts.json',
         init_channels=8,
         layers=8,
+        stem='detection',
         drop_path_rate=0.1),
     aux_head=None,
     auxiliary_weight=0.0)
@@ -53,7 +57,7 @@ train_dataloader = dict(
         data_root=data_root,
         pipeline=[
             resize,
-            dict(type='RandomCrop', crop_size=image_size, padding=2),
+            dict(type='RandomCrop', crop_size=image_size, padding=4),
             dict(type='PackInputs'),
         ]))
 val_dataloader = dict(

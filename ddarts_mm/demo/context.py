@@ -92,6 +92,9 @@ class DemoContext:
             trained ('darts', 'sparse' or 'edge').
         layers (int): Layers of the grown network (Algorithm 1).
         python (str): Interpreter of the ``tools/*.py`` subprocesses.
+        threads (int): torch threads of the search, and how many of the
+            other runs (one thread each) run at a time. The figures depend
+            on it, not on the machine's cores.
         logger (logging.Logger, optional): mmengine logger of the demo.
         root (Path, optional): The checkout of ``configs/`` and ``tools/``;
             defaults to :func:`find_project_root`'s (raises DemoError
@@ -104,6 +107,7 @@ class DemoContext:
     method: str = 'darts'
     layers: int = 8
     python: str = sys.executable
+    threads: int = 2
     logger: Optional[object] = field(default=None, repr=False)
     root: Optional[Path] = None
 

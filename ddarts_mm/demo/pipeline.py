@@ -108,12 +108,21 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         'to pick more than one op per cell)')
     parser.add_argument('--layers', type=int, default=8,
                         help='layers of the grown network (default 8)')
+    parser.add_argument('--threads', type=int, default=2,
+                        help='torch threads of the search, and runs at a '
+                        'time (one thread each) of the trainings and '
+                        'detectors (default 2). The figures depend on it, '
+                        'not on the cores of the machine')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run ``tools/demo.py``; returns the exit status."""
     args = parse_args(argv)
+    if args.threads < 1:
+        print(f'tools/demo.py: error: --threads must be >= 1, got '
+              f'{args.threads}', file=sys.stderr)
+        return EXIT_USAGE
     try:
         root = find_project_root()
     except DemoError as err:
@@ -129,8 +138,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         log_file=str(work_dir / 'demo.log'), log_level='INFO')
     ctx = DemoContext(work_dir=work_dir, data_root=data_root,
                       quick=args.quick, seed=args.seed, method=args.method,
-                      layers=args.layers, logger=logger, root=root)
+                      layers=args.layers, threads=args.threads,
+                      logger=logger, root=root)
     stages = STAGES if args.stage == 'all' else (args.stage, )
     ctx.log(f'[demo] work dir {work_dir}, data {data_root}, stages '
-            f'{", ".join(stages)}{" (quick)" if args.quick else ""}')
+            f'{", ".join(stages)}{" (quick)" if args.quick else ""}; '
+            f'{args.threads} torch threads for the search, {args.threads} '
+            'runs of one thread at a time for the others')
     return run_pipeline(ctx, stages)

@@ -7,16 +7,24 @@ commands it ran); :func:`ddarts_mm.demo.pipeline.run_stage` stores them in
 """
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from ddarts_mm.utils.atomic_write import atomic_write_text
 
 from .context import DemoContext, DemoError
-from .runs import command_line, run_tool, write_config
+from .runs import ToolRun, command_line, run_tool, run_tools, write_config
 
 SEARCH_CONFIG = 'configs/demo/search_ddarts_digits.py'
 TRAIN_CONFIG = 'configs/demo/classification_ddarts_digits.py'
+RESNET_CONFIG = 'configs/demo/classification_resnet18-b32_digits.py'
 RETINANET_CONFIG = 'configs/demo/retinanet_do2-resnet18_fpn_demo-coco.py'
 MASK_RCNN_CONFIG = (
     'configs/demo/mask-rcnn_do2-resnet18_fpn_demo-cityscapes.py')
+#: Channels C of the demo's DDartsNet backbones (stage channels 4C, 8C,
+#: ..., as mmdet's ResNet-18 at base_channels=8C).
+DEMO_WIDTH = 8
+#: The backbones the detection stage puts into both detectors, pretrained.
+PRETRAINED_BACKBONES = ('searched', 'do2-resnet18', 'resnet18')
 #: Folders of the three demo sets under the data root.
 DATA_FOLDERS = dict(cifar='cifar_digits', coco='coco',
                     cityscapes='cityscapes')
@@ -35,6 +43,8 @@ class DemoScale:
         detection_iters (dict[str, int]): Training iterations of each
             detector ('retinanet', 'mask_rcnn'), with a warm-up of a tenth
             and a cosine decay.
+        detection_seeds (dict[str, int]): Seeds of each detector and
+            backbone.
         random_genotypes (int): Random genotypes of the searched space
             grown and trained like the searched one, for comparison.
     """
@@ -43,17 +53,19 @@ class DemoScale:
     train: dict = field(default_factory=dict)
     train_images: Optional[tuple] = None
     detection_iters: Dict[str, int] = field(default_factory=dict)
+    detection_seeds: Dict[str, int] = field(
+        default_factory=lambda: dict(retinanet=2, mask_rcnn=1))
     random_genotypes: int = 3
 
 
-#: The demo on CPU within 15 minutes: the demo configs as they are; the
-#: detectors train for the iterations of configs/demo/ (RetinaNet 800, Mask
-#: R-CNN 200). RetinaNet at 400 iterations was fragile (box AP 0.44, then
-#: 0.30 and 0.07 after its sampler became an InfiniteSampler); at 800 it
-#: reached 0.46 in about 1.5 minutes on 2 cores.
+#: The demo on CPU within 15 minutes on 2 cores: the demo configs as they
+#: are, but shorter detector schedules, as every detector now starts from a
+#: pretrained backbone and there are 11 of them (RetinaNet: 3 pretrained
+#: backbones and the searched one from scratch, 2 seeds each; Mask R-CNN:
+#: the 3 pretrained backbones, 1 seed).
 FULL = DemoScale(
     data=dict(cifar={}, coco={}, cityscapes={}),
-    detection_iters=dict(retinanet=800, mask_rcnn=200))
+    detection_iters=dict(retinanet=300, mask_rcnn=100))
 QUICK = DemoScale(
     data=dict(
         cifar=dict(num_train=64, num_val=32),
@@ -65,12 +77,12 @@ QUICK = DemoScale(
         default_hooks=dict(logger=dict(interval=1)),
         log_processor=dict(window_size=1)),
     train=dict(
-        model=dict(backbone=dict(init_channels=4)),
         train_cfg=dict(max_epochs=1),
         default_hooks=dict(logger=dict(interval=1))),
     # every class twice or more: the weights/arch split is stratified
     train_images=(64, 16),
     detection_iters=dict(retinanet=2, mask_rcnn=2),
+    detection_seeds=dict(retinanet=1, mask_rcnn=1),
     random_genotypes=1)
 
 
@@ -202,8 +214,24 @@ def run_search(ctx: DemoContext) -> dict:
 
 
 # ------------------------------------------------------------------- train
-def _train_genotype(ctx: DemoContext, genotype_path: str, name: str) -> dict:
-    """Grow ``genotype_path`` to ``ctx.layers`` when built, train, top-1."""
+@dataclass(frozen=True)
+class Backbone:
+    """A backbone the demo pretrains on the digits and puts into RetinaNet
+    and Mask R-CNN.
+
+    Args:
+        name (str): Its name in the demo's lines and tables.
+        genotype (str, optional): Genotype file or zoo name; None is mmdet's
+            ResNet-18 (:data:`RESNET_CONFIG`).
+        layers (int, optional): Layers it is grown to (None: its own).
+    """
+    name: str
+    genotype: Optional[str]
+    layers: Optional[int] = None
+
+
+def _loaders(ctx: DemoContext) -> Dict[str, dict]:
+    """The training's dataloaders moved to the data stage's digits."""
     root = _data_root(ctx, 'cifar')
     scale = scale_of(ctx)
     train_loader: dict = dict(dataset=dict(data_root=root))
@@ -213,26 +241,66 @@ def _train_genotype(ctx: DemoContext, genotype_path: str, name: str) -> dict:
         train_loader = _merge(train_loader, dict(
             batch_size=8, dataset=dict(indices=train_images)))
         val_loader = _merge(val_loader, dict(dataset=dict(indices=val_images)))
-    overrides = _merge(
-        dict(model=dict(backbone=dict(genotype=genotype_path,
-                                      layers=ctx.layers)),
-             train_dataloader=train_loader, val_dataloader=val_loader,
-             test_dataloader=val_loader, randomness=dict(seed=ctx.seed)),
-        scale.train)
+    return dict(train_dataloader=train_loader, val_dataloader=val_loader,
+                test_dataloader=val_loader)
+
+
+def _training_run(ctx: DemoContext, backbone: Backbone) -> ToolRun:
+    """The config and run that pretrain ``backbone`` on the digits."""
+    overrides = _merge(dict(_loaders(ctx), randomness=dict(seed=ctx.seed)),
+                       scale_of(ctx).train)
+    if backbone.genotype is None:
+        base = RESNET_CONFIG
+        overrides = {k: v for k, v in overrides.items() if k != 'model'}
+        what = "mmdet's ResNet-18 at base_channels=32"
+    else:
+        base = TRAIN_CONFIG
+        overrides = _merge(overrides, dict(model=dict(backbone=dict(
+            genotype=backbone.genotype, layers=backbone.layers))))
+        what = (f'the {backbone.name} genotype, grown with Algorithm 1 '
+                'when the model is built,')
     config = write_config(
-        ctx, ctx.work_dir / 'configs' / f'train_{name}.py', TRAIN_CONFIG,
-        overrides, f'Training of the {name} genotype, grown with Algorithm 1 '
-        'when the model is built\n(written by tools/demo.py).')
-    run_dir = ctx.stage_dir('train') / name
-    command = run_tool(ctx, 'train.py', [config, '--work-dir', run_dir])
+        ctx, ctx.work_dir / 'configs' / f'train_{backbone.name}.py', base,
+        overrides, f'Training of {what} on the digits with the detection '
+        'stem\n(written by tools/demo.py).')
+    run_dir = ctx.stage_dir('train') / backbone.name
+    return ToolRun(backbone.name, 'train.py',
+                   [str(config), '--work-dir', str(run_dir)],
+                   run_dir / 'run.log')
+
+
+def _trained(ctx: DemoContext, backbone: Backbone, run: ToolRun,
+             command: str) -> dict:
+    """The top-1, checkpoint and backbone size of a finished training."""
+    run_dir = ctx.stage_dir('train') / backbone.name
     top1 = last_metrics(run_dir, ['accuracy/top1'])['accuracy/top1']
-    return dict(config=str(config), genotype=genotype_path, top1=top1,
-                command=command)
+    pointer = run_dir / 'last_checkpoint'
+    if not pointer.is_file():
+        raise DemoError(f'{run_dir}: no last_checkpoint (did the run save '
+                        'one?)')
+    checkpoint = pointer.read_text().strip()
+    return dict(name=backbone.name, genotype=backbone.genotype,
+                layers=backbone.layers, config=str(run.args[0]), top1=top1,
+                checkpoint=checkpoint,
+                backbone_params=backbone_params(checkpoint), command=command)
+
+
+def backbone_params(checkpoint: str) -> int:
+    """Parameters under ``backbone.`` of a checkpoint (no BN statistics)."""
+    import torch
+    state = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    state = state.get('state_dict', state)
+    buffers = ('running_mean', 'running_var', 'num_batches_tracked')
+    return sum(value.numel() for key, value in state.items()
+               if key.startswith('backbone.') and not key.endswith(buffers))
 
 
 def run_train(ctx: DemoContext) -> dict:
-    """Grow the searched genotype (Algorithm 1) and train it; top-1; the
-    same for random genotypes of the same space (the random baseline)."""
+    """Grow the searched genotype (Algorithm 1) and pretrain it on the
+    digits with the detection stem; the same for random genotypes of the
+    same space (the random baseline), DO-2-ResNet18 and mmdet's ResNet-18
+    (the backbone baselines). Top-1 of each; the checkpoints feed the
+    detection stage."""
     from ddarts_mm.search_space.genotype import Genotype
     from ddarts_mm.search_space.grow import grow_genotype
     from ddarts_mm.search_space.sampling import random_genotype
@@ -244,22 +312,29 @@ def run_train(ctx: DemoContext) -> dict:
     ctx.log(f'[demo] Algorithm 1: {searched.num_layers} -> {ctx.layers} '
             f'layers, sequence {grown.sequence}, reductions '
             f'{grown.reductions}: {grown_path}')
-    result = _train_genotype(ctx, searched_path, 'searched')
-    ctx.log(f'[demo] top-1 of the grown searched network on the digits test '
-            f'split: {result["top1"]:.2f}%')
-    randoms = []
+    backbones = [Backbone('searched', searched_path, ctx.layers)]
+    seeds = {}
     for index in range(scale_of(ctx).random_genotypes):
         seed = ctx.seed * 1000 + index
         path = random_genotype(searched.num_layers, searched.steps,
                                searched.reductions, seed,
                                searched.search_space).save(
                                    stage_dir / f'genotype_random_{index}.json')
-        run = _train_genotype(ctx, str(path), f'random_{index}')
-        run['seed'] = seed
-        randoms.append(run)
-        ctx.log(f'[demo] top-1 of random genotype {index} (seed {seed}), '
-                f'grown and trained identically: {run["top1"]:.2f}%')
+        backbones.append(Backbone(f'random_{index}', str(path), ctx.layers))
+        seeds[f'random_{index}'] = seed
+    backbones += [Backbone('do2-resnet18', 'DO-2-ResNet18'),
+                  Backbone('resnet18', None)]
+    runs = [_training_run(ctx, backbone) for backbone in backbones]
+    commands = run_tools(ctx, runs)
+    trained = {backbone.name: _trained(ctx, backbone, run, command)
+               for backbone, run, command in zip(backbones, runs, commands)}
+    for name, run in trained.items():
+        ctx.log(f'[demo] top-1 of {name} (detection stem, '
+                f'{run["backbone_params"]:,} backbone parameters) on the '
+                f'digits test split: {run["top1"]:.2f}%')
+    randoms = [dict(trained[name], seed=seed) for name, seed in seeds.items()]
     from ddarts_mm.apis.study_stats import percentile_among
+    result = trained['searched']
     percentile = percentile_among(result['top1'],
                                   [run['top1'] for run in randoms])
     if randoms:
@@ -269,45 +344,66 @@ def run_train(ctx: DemoContext) -> dict:
                 grown_genotype=str(grown_path), layers=ctx.layers,
                 top1=result['top1'], random=randoms,
                 percentile=None if not randoms else percentile,
-                commands=[result['command']] +
-                [run['command'] for run in randoms])
+                backbones={name: trained[name] for name in
+                           ('searched', 'do2-resnet18', 'resnet18')},
+                commands=commands)
 
 
 # --------------------------------------------------------------- detection
-def _rebased(value, old: str, new: str):
-    """``value`` with every string starting with ``old`` moved to ``new``."""
-    if isinstance(value, str):
-        return new + value[len(old):] if value.startswith(old) else value
-    if isinstance(value, dict):
-        return {k: _rebased(v, old, new) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_rebased(v, old, new) for v in value)
-    return value
+#: The demo's detectors: base config, data set, metrics.
+DETECTORS = dict(
+    retinanet=(RETINANET_CONFIG, 'coco', ['coco/bbox_mAP']),
+    mask_rcnn=(MASK_RCNN_CONFIG, 'cityscapes',
+               ['coco/bbox_mAP', 'coco/segm_mAP']))
 
 
-def _detector_overrides(ctx: DemoContext, name: str, base: str,
-                        kind: str) -> dict:
-    """The demo detector config's data paths moved to the data stage's set.
+@dataclass(frozen=True)
+class DetectorRun:
+    """One detector training of the detection stage.
 
-    The dataloaders and evaluators of the base config are restated with
-    every path under its ``data_root`` rebased (lists, such as the Mask
-    R-CNN evaluators, cannot be merged key by key); everything else, the
-    metric types included, stays the base config's.
+    Args:
+        detector (str): A key of :data:`DETECTORS`.
+        backbone (str): A backbone of the train stage.
+        pretrained (bool): Initialised from its digits classifier.
+        seed (int): The run's seed.
     """
-    from ddarts_mm.configs_path import config_fromfile
-    cfg = config_fromfile(str(ctx.project_path(base))).to_dict()
-    old = cfg['data_root']
-    new = _data_root(ctx, kind).rstrip('/') + '/'
-    overrides = {
-        key: _rebased(cfg[key], old, new)
-        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader',
-                    'val_evaluator', 'test_evaluator')
-    }
-    overrides['data_root'] = new
-    overrides['randomness'] = dict(seed=ctx.seed)
-    iters = scale_of(ctx).detection_iters[name]
+    detector: str
+    backbone: str
+    pretrained: bool
+    seed: int
+
+    @property
+    def variant(self) -> str:
+        return self.backbone + ('' if self.pretrained else '-scratch')
+
+    @property
+    def name(self) -> str:
+        return f'{self.detector}_{self.variant}_seed{self.seed}'
+
+
+def detector_runs(ctx: DemoContext) -> List[DetectorRun]:
+    """RetinaNet with each pretrained backbone and the searched one from
+    scratch over the scale's seeds; Mask R-CNN with each pretrained
+    backbone, one seed."""
+    scale = scale_of(ctx)
+    runs = []
+    for detector in DETECTORS:
+        seeds = range(ctx.seed, ctx.seed + scale.detection_seeds[detector])
+        variants = [(name, True) for name in PRETRAINED_BACKBONES]
+        if detector == 'retinanet':
+            variants.append(('searched', False))
+        runs += [DetectorRun(detector, name, pretrained, seed)
+                 for name, pretrained in variants for seed in seeds]
+    return runs
+
+
+def _schedule(ctx: DemoContext, detector: str, seed: int) -> dict:
+    """The demo's schedule of ``detector``: its iterations, a warm-up of a
+    tenth, a cosine decay, one checkpoint at the end, the seed."""
+    iters = scale_of(ctx).detection_iters[detector]
     warmup = max(1, iters // 10)
-    overrides.update(
+    return dict(
+        randomness=dict(seed=seed),
         train_cfg=dict(max_iters=iters, val_interval=iters),
         param_scheduler=[
             dict(type='LinearLR', start_factor=0.01, by_epoch=False,
@@ -318,38 +414,153 @@ def _detector_overrides(ctx: DemoContext, name: str, base: str,
         default_hooks=dict(
             logger=dict(interval=max(1, iters // 10)),
             checkpoint=dict(interval=iters)))
-    return overrides
+
+
+def _backbone_config(ctx: DemoContext, run: DetectorRun,
+                     trained: dict) -> Tuple[Path, str]:
+    """The detector config of ``run``'s backbone (seed-free), and the
+    command a user types for it.
+
+    A genotype goes through ``tools/genotype.py detector`` (called here in
+    process: the same function); mmdet's ResNet-18 is the demo base with
+    its backbone replaced.
+    """
+    from ddarts_mm.apis.detector_config import (DetectorSpec,
+                                                build_detector_config,
+                                                data_overrides)
+    from ddarts_mm.configs_path import config_fromfile
+    base, kind, _ = DETECTORS[run.detector]
+    data_root = _data_root(ctx, kind)
+    path = ctx.work_dir / 'configs' / f'{run.detector}_{run.variant}.py'
+    info = trained[run.backbone]
+    checkpoint = info['checkpoint'] if run.pretrained else None
+    if info['genotype'] is not None:
+        args = ['python', 'tools/genotype.py', 'detector', info['genotype'],
+                '--detector', run.detector.replace('_', '-'),
+                '--init-channels', str(DEMO_WIDTH)]
+        if info['layers'] is not None:
+            args += ['--layers', str(info['layers'])]
+        if checkpoint:
+            args += ['--pretrained', checkpoint]
+        args += ['--data', data_root, '--base', base, '-o', str(path)]
+        command = command_line(ctx, args)
+        spec = DetectorSpec(
+            genotype=info['genotype'], detector=args[5],
+            init_channels=DEMO_WIDTH, layers=info['layers'],
+            pretrained=checkpoint, data=data_root,
+            base=str(ctx.project_path(base)))
+        config = build_detector_config(spec, command)
+        atomic_write_text(path, config.text)
+        ctx.log(f'$ {command}')
+        for line in config.summary():
+            ctx.log(f'  {line}')
+        return path, command
+    base_cfg = config_fromfile(str(ctx.project_path(base))).to_dict()
+    overrides = data_overrides(base_cfg, data_root)
+    overrides['model'] = dict(
+        backbone=dict(
+            _delete_=True, type='ResNet', depth=18, base_channels=32,
+            num_stages=4, out_indices=(0, 1, 2, 3), frozen_stages=-1,
+            norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False,
+            style='pytorch', init_cfg=None if checkpoint is None else dict(
+                type='Pretrained', checkpoint=checkpoint,
+                prefix='backbone.')),
+        neck=dict(in_channels=[32, 64, 128, 256]))
+    write_config(ctx, path, base, overrides,
+                 f"{run.detector} with mmdet's ResNet-18 (base_channels=32) "
+                 'pretrained on the digits\n(written by tools/demo.py).')
+    return path, f'# {ctx.shown(path)}: written by tools/demo.py'
 
 
 def run_detection(ctx: DemoContext) -> dict:
-    """RetinaNet (box AP) and Mask R-CNN (box and mask AP) on the demo sets."""
-    runs = dict(
-        retinanet=(RETINANET_CONFIG, 'coco', ['coco/bbox_mAP']),
-        mask_rcnn=(MASK_RCNN_CONFIG, 'cityscapes',
-                   ['coco/bbox_mAP', 'coco/segm_mAP']))
-    results, commands = {}, []
-    for name, (base, kind, keys) in runs.items():
+    """RetinaNet (box AP) and Mask R-CNN (box and mask AP) on the demo
+    sets, with the searched backbone and the baselines, each initialised
+    from its digits classifier of the train stage."""
+    trained = ctx.result('train')['backbones']
+    runs = detector_runs(ctx)
+    commands, configs, tool_runs = [], {}, []
+    for run in runs:
+        key = (run.detector, run.variant)
+        if key not in configs:
+            configs[key], command = _backbone_config(ctx, run, trained)
+            commands.append(command)
         config = write_config(
-            ctx, ctx.work_dir / 'configs' / f'{name}.py', base,
-            _detector_overrides(ctx, name, base, kind),
-            f'DO-2-ResNet18 {name} on the demo {kind} set (written by '
-            'tools/demo.py).')
-        run_dir = ctx.stage_dir('detection') / name
-        commands.append(
-            run_tool(ctx, 'train.py', [config, '--work-dir', run_dir]))
+            ctx, ctx.work_dir / 'configs' / f'{run.name}.py',
+            str(configs[key]),
+            _schedule(ctx, run.detector, run.seed),
+            f'{run.name}: the demo schedule and seed over '
+            f'{configs[key].name}\n(written by tools/demo.py).')
+        run_dir = ctx.stage_dir('detection') / run.name
+        tool_runs.append(ToolRun(run.name, 'train.py',
+                                 [str(config), '--work-dir', str(run_dir)],
+                                 run_dir / 'run.log'))
+    commands += run_tools(ctx, tool_runs)
+    results = {}
+    for run in runs:
+        keys = DETECTORS[run.detector][2]
+        run_dir = ctx.stage_dir('detection') / run.name
         metrics = _optional_metrics(run_dir, keys + ['cityscapes/mAP'])
         if not metrics:
             # mmdet's CocoMetric logs nothing when the model detects
             # nothing above its score threshold (an untrained model): AP 0
-            ctx.log(f'[demo] {name}: no detection on the val split; its AP '
-                    'is 0')
+            ctx.log(f'[demo] {run.name}: no detection on the val split; its '
+                    'AP is 0')
         metrics = {key: metrics.get(key, 0.0) for key in keys} | metrics
-        results[name] = dict(config=str(config), metrics=metrics)
-        ctx.log(f'[demo] {name}: ' + ', '.join(
-            f'{k} {v:.3f}' for k, v in results[name]['metrics'].items()))
-    return dict(runs=results, commands=commands,
-                box_ap=results['retinanet']['metrics']['coco/bbox_mAP'],
-                mask_ap=results['mask_rcnn']['metrics']['coco/segm_mAP'])
+        results[run.name] = dict(detector=run.detector, backbone=run.backbone,
+                                 pretrained=run.pretrained, seed=run.seed,
+                                 metrics=metrics)
+        ctx.log(f'[demo] {run.name}: ' + ', '.join(
+            f'{k} {v:.3f}' for k, v in metrics.items()))
+    table = backbone_table(results, trained)
+    for line in table['verdicts']:
+        ctx.log(f'[demo] {line}')
+    searched = table['rows']['searched']
+    return dict(runs=results, commands=commands, table=table,
+                box_ap=searched['retinanet_box_ap_mean'],
+                mask_ap=searched['mask_rcnn']['coco/segm_mAP'])
+
+
+def backbone_table(results: Dict[str, dict], trained: Dict[str, dict]) -> dict:
+    """Per backbone variant: RetinaNet box AP per seed and its mean, Mask
+    R-CNN's metrics, the digits top-1 and size; and the verdict of the
+    searched backbone against each baseline.
+
+    The verdict compares the RetinaNet means: 'ahead' or 'behind' when
+    they differ by more than the larger of the two spreads over seeds
+    (max - min), else 'within the spread'.
+    """
+    rows: Dict[str, dict] = {}
+    for run in results.values():
+        variant = run['backbone'] + ('' if run['pretrained'] else '-scratch')
+        row = rows.setdefault(variant, dict(
+            backbone=run['backbone'], pretrained=run['pretrained'],
+            top1=trained[run['backbone']]['top1'],
+            backbone_params=trained[run['backbone']]['backbone_params'],
+            retinanet_box_ap=[], mask_rcnn=None))
+        if run['detector'] == 'retinanet':
+            row['retinanet_box_ap'].append(run['metrics']['coco/bbox_mAP'])
+        else:
+            row['mask_rcnn'] = run['metrics']
+    for row in rows.values():
+        aps = row['retinanet_box_ap']
+        row['retinanet_box_ap_mean'] = sum(aps) / len(aps)
+        row['retinanet_box_ap_spread'] = max(aps) - min(aps)
+    verdicts = []
+    searched = rows['searched']
+    for variant, row in rows.items():
+        if variant == 'searched':
+            continue
+        diff = searched['retinanet_box_ap_mean'] - row['retinanet_box_ap_mean']
+        spread = max(searched['retinanet_box_ap_spread'],
+                     row['retinanet_box_ap_spread'])
+        verdict = ('ahead of' if diff > spread else
+                   'behind' if diff < -spread else 'within the spread of')
+        row['verdict'] = verdict
+        verdicts.append(
+            f'RetinaNet box AP: the searched backbone ({searched["retinanet_box_ap_mean"]:.3f}) '
+            f'is {verdict} {variant} ({row["retinanet_box_ap_mean"]:.3f}; '
+            f'difference {diff:+.3f}, spread over seeds {spread:.3f})')
+    return dict(rows=rows, verdicts=verdicts)
 
 
 def _optional_metrics(run_dir: Path, keys: List[str]) -> Dict[str, float]:

@@ -135,7 +135,7 @@ def test_tools_demo_help():
         [sys.executable, osp.join(REPO, 'tools', 'demo.py'), '--help'],
         capture_output=True, text=True, check=True)
     for flag in ('--stage', '--work-dir', '--data-root', '--quick',
-                 '--seed', '--method', '--layers'):
+                 '--seed', '--method', '--layers', '--threads'):
         assert flag in process.stdout
 
 
@@ -179,7 +179,30 @@ def test_quick_pipeline_end_to_end(tmp_path):
     assert osp.isfile(random_run['genotype'])
     assert 0.0 <= results['detection']['box_ap'] <= 1.0
     assert 0.0 <= results['detection']['mask_ap'] <= 1.0
+    # the chain: the searched genotype, retrained with the detection stem,
+    # is the backbone of both detectors, loaded from its classifier
+    backbones = results['train']['backbones']
+    assert set(backbones) == {'searched', 'do2-resnet18', 'resnet18'}
+    for trained in backbones.values():
+        assert osp.isfile(trained['checkpoint'])
+    rows = results['detection']['table']['rows']
+    assert set(rows) == {'searched', 'do2-resnet18', 'resnet18',
+                         'searched-scratch'}
+    assert rows['searched']['mask_rcnn'] is not None
+    assert rows['searched-scratch']['mask_rcnn'] is None
+    for detector in ('retinanet', 'mask_rcnn'):
+        config = (tmp_path / 'configs' / f'{detector}_searched.py')
+        text = config.read_text()
+        assert "'DDartsNet'" in text and "'detection'" in text
+        assert backbones['searched']['checkpoint'] in text
+        log = (tmp_path / 'detection' / f'{detector}_searched_seed0' /
+               'run.log').read_text()
+        assert 'tensors loaded, 0 model keys missing from the file' in log
+    assert 'tools/genotype.py detector' in ''.join(
+        results['detection']['commands'])
     report = (tmp_path / 'report.md').read_text()
+    assert 'searched-scratch (no pretraining)' in report
+    assert 'The searched backbone' in report or 'searched backbone' in report
     assert f"{results['train']['top1']:.2f}%" in report
     assert f"random (seed {random_run['seed']})" in report
     assert f"{random_run['top1']:.2f}" in report
@@ -197,6 +220,40 @@ def test_quick_pipeline_end_to_end(tmp_path):
         in report
     assert 'tools/train.py' in ''.join(search['commands'])
     print(f'quick demo: {time.time() - start:.0f} s')
+
+
+def test_thread_count_not_cores_decides_a_run(tmp_path):
+    """The same training on one core and on all, each with the demo's
+    pinned thread count: the same losses, bit for bit."""
+    pytest.importorskip('mmpretrain')
+    from ddarts_mm.demo.runs import tool_env
+    from ddarts_mm.datasets import make_cifar_digits
+    root = make_cifar_digits(str(tmp_path / 'digits'), num_train=40,
+                             num_val=10).root
+    ctx = _context(tmp_path)
+    config = write_config(
+        ctx, tmp_path / 'cls.py', 'configs/demo/classification_ddarts_digits.py',
+        dict(model=dict(backbone=dict(genotype='DO-2-ResNet18', layers=None,
+                                      init_channels=4)),
+             train_dataloader=dict(batch_size=8,
+                                   dataset=dict(data_root=root)),
+             val_dataloader=dict(dataset=dict(data_root=root)),
+             test_dataloader=dict(dataset=dict(data_root=root)),
+             train_cfg=dict(max_epochs=1),
+             default_hooks=dict(logger=dict(interval=1))), 'test')
+    losses = []
+    for cores in ({0}, None):
+        work = tmp_path / f'run_{len(losses)}'
+        subprocess.run(
+            [sys.executable, osp.join(REPO, 'tools', 'train.py'),
+             str(config), '--work-dir', str(work)], cwd=REPO,
+            env=tool_env(ctx, 2), capture_output=True, check=True,
+            preexec_fn=(lambda: __import__('os').sched_setaffinity(0, cores))
+            if cores else None)
+        scalars = next(work.glob('*/vis_data/scalars.json')).read_text()
+        losses.append([json.loads(line)['loss'] for line in
+                       scalars.splitlines() if '"loss"' in line])
+    assert len(losses[0]) == 5 and losses[0] == losses[1]
 
 
 @pytest.mark.slow
