@@ -73,7 +73,6 @@ import re
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from typing import Callable, Dict, List, Tuple, Union
 
 import torch
@@ -84,10 +83,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 
 from mmengine.optim import OptimWrapper, OptimWrapperDict  # noqa: E402
 
-from ddarts_mm.models.search import DDartsSupernet, zero_one_loss  # noqa
+from ddarts_mm.models.search import (  # noqa: E402
+    Architect, DDartsSupernet, arch_gradients, zero_one_loss)
 from ddarts_mm.models.search import ablation_schedules  # noqa: E402
-from ddarts_mm.models.search.ablation import (  # noqa: E402
-    PassSampler, arch_gradients)
 from ddarts_mm.models.search.arch_amp import AMP_MODES  # noqa: E402
 from ddarts_mm.models.search.losses import (  # noqa: E402
     ablation_gradient_coefficients, ablation_scale)
@@ -148,7 +146,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='time the CPU by wall clock, not CPU time')
     parser.add_argument(
         '--arch-amp', default=False, type=amp_mode,
-        help="the supernet's arch_amp: mixed precision of the architecture "
+        help="the architect's arch_amp: mixed precision of the architecture "
         "steps ('auto', 'bf16', 'fp16'; default: off)")
     parser.add_argument('--no-memory', action='store_true',
                         help='skip the peak-memory measurement')
@@ -164,7 +162,6 @@ def build(args: argparse.Namespace, device: torch.device):
     torch.manual_seed(0)
     model = DDartsSupernet(num_cells=args.cells,
                            init_channels=args.channels).to(device).train()
-    model.arch_amp = getattr(args, 'arch_amp', False)
     wrappers = {
         name: OptimWrapper(torch.optim.Adam([alpha], lr=3e-3,
                                             weight_decay=1e-3))
@@ -187,7 +184,25 @@ def build(args: argparse.Namespace, device: torch.device):
     return model, optim_wrapper, data
 
 
+def variant_architect(variant: str, model: DDartsSupernet,
+                      arch_amp: Union[bool, str] = False) -> Architect:
+    """The :class:`Architect` of ``variant``: the default options but its
+    ablation mode, schedule and ``sample``, on ``model``'s device."""
+    match = SAMPLED.fullmatch(variant)
+    if match is not None:
+        ablation = dict(mode='exact', sample=int(match.group(1)))
+    elif variant.startswith(('reference', 'exact')) and (
+            variant != 'reference_schedule'):
+        mode, _, schedule = variant.partition('_')
+        ablation = dict(mode=mode, schedule=schedule or 'auto')
+    else:  # 'fairdarts'; 'weights' and 'reference_schedule' take none
+        ablation = dict(mode='none')
+    architect = Architect(len(model.alpha_list()), ablation, arch_amp)
+    return architect.to(model.alpha_list()[0].device)
+
+
 def reference_schedule_arch_step(model: DDartsSupernet,
+                                 architect: Architect,
                                  optim_wrapper: OptimWrapperDict,
                                  data: dict) -> None:
     """An architecture step scheduled as in the authors' architect."""
@@ -195,7 +210,7 @@ def reference_schedule_arch_step(model: DDartsSupernet,
     inputs, labels = batch['inputs'], batch['data_samples']
     alphas = model.arch_parameters()
     shape = (model.num_layers, ) + tuple(next(iter(alphas.values())).shape)
-    weights = model.deactivation.sample(shape, inputs)
+    weights = architect.deactivation.sample(shape, inputs)
     # marginal contributions: n + 1 full forwards (graphs built, dropped)
     full = F.cross_entropy(model.forward_logits(inputs), labels).item()
     marginal = [
@@ -208,7 +223,7 @@ def reference_schedule_arch_step(model: DDartsSupernet,
     for i, (name, alpha) in enumerate(alphas.items()):
         l_ab = -(marginal[i] - mean) / mean if mean != 0 else 0.0
         loss = (ce + model.zero_one_weight * zero_one_loss(alpha) +
-                model.ablation_options.weight * l_ab)
+                architect.ablation_options.weight * l_ab)
         loss.backward(retain_graph=i + 1 < len(alphas))
         optim_wrapper[name].step()
         optim_wrapper[name].zero_grad()
@@ -216,30 +231,20 @@ def reference_schedule_arch_step(model: DDartsSupernet,
 
 
 def step_fns(variant: str, model: DDartsSupernet,
-             optim_wrapper: OptimWrapperDict,
-             data: dict) -> Tuple[Callable, Callable]:
-    """The architecture step and the weight step of ``variant``."""
-    match = SAMPLED.fullmatch(variant)
-    sampled = None if match is None else PassSampler(
-        int(match.group(1)), len(model.alpha_list()))
+             optim_wrapper: OptimWrapperDict, data: dict,
+             arch_amp: Union[bool, str] = False) -> Tuple[Callable, Callable]:
+    """The architecture step and the weight step of ``variant`` (each
+    variant's steps taken by its own :func:`variant_architect`)."""
+    architect = variant_architect(variant, model, arch_amp)
 
     def arch() -> None:
         if variant == 'weights':
             return
         if variant == 'reference_schedule':
-            reference_schedule_arch_step(model, optim_wrapper, data)
+            reference_schedule_arch_step(model, architect, optim_wrapper,
+                                         data)
             return
-        model.compute_ablation = variant.startswith(('reference', 'exact'))
-        if model.compute_ablation:
-            mode, _, schedule = variant.partition('_')
-            sample = None
-            if sampled is not None:
-                schedule, sample = 'auto', sampled.num_samples
-                model.pass_sampler = sampled
-            model.ablation_options = replace(
-                model.ablation_options, mode=mode, schedule=schedule or 'auto',
-                sample=sample)
-        model.arch_step(data['arch'], optim_wrapper)
+        architect.step(model, data['arch'], optim_wrapper)
 
     def weights() -> None:
         model.search_arch = False
@@ -266,7 +271,8 @@ def time_variants(args, device) -> Dict[str, Dict[str, float]]:
     in all of them and the fastest is added to each architecture step.
     """
     model, optim_wrapper, data = build(args, device)
-    steps = {v: step_fns(v, model, optim_wrapper, data)
+    amp = getattr(args, 'arch_amp', False)
+    steps = {v: step_fns(v, model, optim_wrapper, data, amp)
              for v in args.variants}
     now = clock(device, args.wall)
     arch_times = {v: [] for v in args.variants}
@@ -308,7 +314,8 @@ def peak_memory(variant: str, args, device) -> Dict[str, int]:
         before = torch.cuda.memory_allocated(device)
         torch.cuda.reset_peak_memory_stats(device)
         for part, step in zip(('arch', 'iteration'),
-                              step_fns(variant, model, optim_wrapper, data)):
+                              step_fns(variant, model, optim_wrapper, data,
+                                       getattr(args, 'arch_amp', False))):
             step()
             torch.cuda.synchronize(device)
             peaks[part] = torch.cuda.max_memory_allocated(device) - before
@@ -348,7 +355,7 @@ def memory_probe(args) -> None:
     peaks = {}
     for part, step in zip(('arch', 'iteration'),
                           step_fns(args.memory_probe, model, optim_wrapper,
-                                   data)):
+                                   data, getattr(args, 'arch_amp', False))):
         step()
         peaks[part] = (_proc_status_kib('VmHWM') - before) * 1024
     print(json.dumps(peaks))
@@ -369,9 +376,10 @@ def sampled_relative_variance(model: DDartsSupernet, data: dict
     batch = model.data_preprocessor(data['arch'], True)
     inputs, labels = batch['inputs'], batch['data_samples']
     alphas = model.alpha_list()
-    options = replace(model.ablation_options, mode='exact', sample=None)
-    shape = (model.num_layers, ) + tuple(alphas[0].shape)
-    deactivation = model.deactivation.sample(shape, inputs)
+    architect = variant_architect('exact', model)
+    options = architect.ablation_options
+    deactivation = architect.deactivation_weights(options, model.num_layers,
+                                                  alphas[0])
     leaves = [torch.sigmoid(a).detach().requires_grad_() for a in alphas]
     with model.frozen_weights():
         full = ablation_schedules.full_pass(model, inputs, labels, leaves,
@@ -387,10 +395,11 @@ def sampled_relative_variance(model: DDartsSupernet, data: dict
                     (torch.zeros_like(w) if g is None else g).reshape(-1)
                     for g, w in zip(grads, leaves)]))
                 losses.append(loss.detach())
-        exact = arch_gradients(model, inputs, labels, options, deactivation)
+        exact = arch_gradients(model, inputs, labels, options, deactivation,
+                               running_abs_mean=architect.ablation_abs_mean)
     full_loss, ablated = full.loss.detach(), torch.stack(losses)
     scale = ablation_scale(full_loss, ablated, options,
-                           model.ablation_abs_mean)
+                           architect.ablation_abs_mean)
     coeffs = ablation_gradient_coefficients(full_loss, ablated,
                                             options.weight, scale)
     # d alpha_i = b_i * w_i (1 - w_i) * dS/dw_i (the noisy part)

@@ -39,7 +39,8 @@ def edges_of(pairs: Sequence[Tuple[str, int]]) -> List[Edge]:
 
 def two_gene_genotype(normal: Gene, reduce: Gene, layers: int,
                       name: str = None) -> Genotype:
-    """``layers`` layers, reductions at ``layers // 3`` and ``2 * layers // 3``."""
+    """``layers`` layers, reductions at ``layers // 3`` and
+    ``2 * layers // 3``."""
     reductions = [layers // 3, 2 * layers // 3]
     return Genotype([normal, reduce],
                     [int(i in reductions) for i in range(layers)],

@@ -274,7 +274,7 @@ def resolve_base(spec: DetectorSpec) -> str:
     if name is None:
         raise ValueError(
             f'no {spec.detector} config of ours for {layout} data (we ship '
-            + ', '.join(f'{d} on {l}' for d, l in BASE_CONFIGS) +
+            + ', '.join(f'{det} on {data}' for det, data in BASE_CONFIGS) +
             '): give --base CONFIG, any mmdet config of that detector')
     from ddarts_mm.configs_path import config_path
     return config_path(name)

@@ -22,7 +22,7 @@ warm-up epoch, or not at all. :func:`preflight` finds them first:
   is compared with this machine's memory;
 - each of our custom hooks is built, so its own validation runs;
 - the data files that can be read safely are read
-  (:func:`~ddarts_mm.utils.data_check.check_data_files`: demo CIFAR files
+  (:func:`~ddarts_mm.datasets.data_check.check_data_files`: demo CIFAR files
   through the safe unpickler, labels below the model's ``num_classes``;
   COCO-style JSON without NaN).
 
@@ -30,13 +30,12 @@ Each failure is a :class:`PreflightError` (a ``ValueError``) naming the
 config file and the key, or a ``DataFileError`` naming the data file.
 """
 import inspect
-import math
-import os
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
-from ddarts_mm.utils.data_check import check_data_files
+from ddarts_mm.datasets.data_check import check_data_files
+from ddarts_mm.utils.arg_checks import check_int, is_int, is_number
 from ddarts_mm.utils.error_line import error_line
 
 #: Bytes per parameter a training step holds: weight, gradient, two Adam
@@ -112,10 +111,10 @@ def check_resume_checkpoint(checkpoint: dict, where: str, cfg: Config,
         if key not in meta:
             continue
         value, end = meta[key], train_cfg.get(end_key)
-        if not _is_int(value) or value < 0:
+        if not is_int(value) or value < 0:
             raise CheckpointError(f'{where}: meta.{key} must be a count, got '
                                   f'{value!r:.80}')
-        if _is_int(end) and value >= end:
+        if is_int(end) and value >= end:
             raise CheckpointError(
                 f'{where}: meta.{key} is {value}, not before train_cfg.'
                 f'{end_key}={end}: nothing would be trained (raise '
@@ -125,22 +124,15 @@ def check_resume_checkpoint(checkpoint: dict, where: str, cfg: Config,
 
 
 # ------------------------------------------------------------ simple values
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return (_is_int(value) or isinstance(value, float)) and math.isfinite(
-        value)
-
-
 def _fail(config: str, key: str, message: str) -> None:
     raise PreflightError(f'{config}: {key}: {message}')
 
 
 def _check_int(value: Any, config: str, key: str, minimum: int) -> None:
-    if not _is_int(value) or value < minimum:
-        _fail(config, key, f'must be an integer >= {minimum}, got {value!r}')
+    """A PreflightError naming ``config`` and ``key`` unless ``value`` is
+    an int ``>= minimum``."""
+    check_int(f'{config}: {key}:', value, minimum, PreflightError,
+              positive_word=False)
 
 
 def _check_loader(loader: Any, name: str, config: str) -> None:
@@ -163,7 +155,7 @@ def _check_train_cfg(cfg: Config, config: str) -> None:
         warmup = train_cfg['warmup_epochs']
         _check_int(warmup, config, 'train_cfg.warmup_epochs', 0)
         epochs = train_cfg.get('max_epochs')
-        if _is_int(epochs) and warmup > epochs:
+        if is_int(epochs) and warmup > epochs:
             _fail(config, 'train_cfg.warmup_epochs',
                   f'{warmup} is more than train_cfg.max_epochs ({epochs})')
     loop = _registered('LOOPS', train_cfg.get('type'), cfg)
@@ -195,9 +187,9 @@ def _fits(value: Any, types: tuple) -> bool:
             return True
         if kind is bool and isinstance(value, bool):
             return True
-        if kind is int and _is_int(value):
+        if kind is int and is_int(value):
             return True
-        if kind is float and (_is_number(value)):
+        if kind is float and is_number(value):
             return True
         if kind is str and isinstance(value, str):
             return True
@@ -338,7 +330,7 @@ def _model_classes(cfg: Config) -> Optional[Tuple[str, int]]:
     if not isinstance(model, dict):
         return None
     for key, part in (('model', model), ('model.head', model.get('head'))):
-        if isinstance(part, dict) and _is_int(part.get('num_classes')):
+        if isinstance(part, dict) and is_int(part.get('num_classes')):
             return f'{key}.num_classes', part['num_classes']
     return None
 

@@ -1,4 +1,5 @@
-"""``tools/train.py`` and ``tools/test.py``: mmdet's CLI for any of our configs.
+"""``tools/train.py`` and ``tools/test.py``: mmdet's CLI for any of our
+configs.
 
 The flags are those of mmdet's ``tools/train.py`` and ``tools/test.py``; the
 config decides what runs (a D-DARTS search, a classifier, a detector).
@@ -30,8 +31,8 @@ from typing import Any, List, Optional
 from mmengine.config import Config, ConfigDict
 
 from ddarts_mm.apis.preflight import check_resume_checkpoint, preflight
-from ddarts_mm.utils import (CheckpointError, check_data_paths,
-                             load_checkpoint_safely)
+from ddarts_mm.datasets.data_check import check_data_paths
+from ddarts_mm.utils import CheckpointError, load_checkpoint_safely
 from ddarts_mm.utils.checkpoint_check import (check_fits_model,
                                               nonfinite_weights)
 from .run_config import check_types, load_config, test_parser, train_parser

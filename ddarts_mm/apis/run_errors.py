@@ -17,7 +17,7 @@ from typing import Any, Callable, List, Optional
 from ddarts_mm.apis.preflight import PreflightError
 from ddarts_mm.datasets.cifar_pickle import CIFARFileError
 from ddarts_mm.utils import CheckpointError
-from ddarts_mm.utils.data_check import DataFileError
+from ddarts_mm.datasets.data_check import DataFileError
 from ddarts_mm.utils.error_line import error_line
 # DDARTS_MM_TRACEBACK=1: a failing run's traceback instead of one line
 from ddarts_mm.utils.interrupt import wants_traceback

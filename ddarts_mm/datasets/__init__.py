@@ -6,13 +6,15 @@ search's weights/arch halves, ddarts_mm's ``DATASETS``), ``DemoCIFAR10`` and
 in mmpretrain's ``DATASETS``; configs list :mod:`.demo.cifar_dataset` in
 ``custom_imports``) and the demo data makers of :mod:`.demo`
 (``make_cifar_digits``, ``make_digit_folder``, ``make_coco_shapes``,
-``make_cityscapes_shapes``...)
-are imported on first access.
+``make_cityscapes_shapes``...) and the checks of a config's data paths
+and files (:mod:`.data_check`) are imported on first access.
 """
 from importlib import import_module
 from typing import Any
 
 _LAZY = {
+    **dict.fromkeys(('DataFileError', 'DataPathError', 'check_data_files',
+                     'check_data_paths'), '.data_check'),
     'DemoCIFAR10': '.demo.cifar_dataset',
     'DemoCIFAR100': '.demo.cifar_dataset',
     'SplitDataset': '.split',

@@ -333,7 +333,7 @@ def run_train(ctx: DemoContext) -> dict:
                 f'{run["backbone_params"]:,} backbone parameters) on the '
                 f'digits test split: {run["top1"]:.2f}%')
     randoms = [dict(trained[name], seed=seed) for name, seed in seeds.items()]
-    from ddarts_mm.apis.study_stats import percentile_among
+    from ddarts_mm.study.stats import percentile_among
     result = trained['searched']
     percentile = percentile_among(result['top1'],
                                   [run['top1'] for run in randoms])
@@ -557,7 +557,8 @@ def backbone_table(results: Dict[str, dict], trained: Dict[str, dict]) -> dict:
                    'behind' if diff < -spread else 'within the spread of')
         row['verdict'] = verdict
         verdicts.append(
-            f'RetinaNet box AP: the searched backbone ({searched["retinanet_box_ap_mean"]:.3f}) '
+            'RetinaNet box AP: the searched backbone '
+            f'({searched["retinanet_box_ap_mean"]:.3f}) '
             f'is {verdict} {variant} ({row["retinanet_box_ap_mean"]:.3f}; '
             f'difference {diff:+.3f}, spread over seeds {spread:.3f})')
     return dict(rows=rows, verdicts=verdicts)

@@ -1,12 +1,16 @@
 """The contract between a search supernet and the engine that drives it.
 
 :class:`SearchSupernet` lists what :class:`~.loops.BilevelSearchLoop`,
-:class:`~.hooks.AblationScheduleHook`, :class:`~.hooks.AblationLogHook`
-(both in :class:`~.hooks.AblationLossHook`), :class:`~.hooks.GenotypeHook`
-and :class:`~.optimizers.PerCellOptimWrapperConstructor` read and write of
-the model: ``DDartsSupernet`` implements it, and so does the engine tests'
-``FakeSupernet`` (a test checks both). The engine never imports the search
-models; it reaches the supernet through :func:`unwrap_supernet`.
+:class:`~.hooks.GenotypeHook` and
+:class:`~.optimizers.PerCellOptimWrapperConstructor` read and write of the
+model; :class:`SearchArchitect`, what :class:`~.hooks.AblationScheduleHook`
+and :class:`~.hooks.AblationLogHook` (both in
+:class:`~.hooks.AblationLossHook`) read and write of the architect that
+takes its architecture steps (the supernet's ``architect``).
+``DDartsSupernet`` and its ``Architect`` implement them, and so do the
+engine tests' fakes (a test checks both). The engine never imports the
+search models; it reaches the supernet through :func:`unwrap_supernet`
+and its architect through :func:`architect_of`.
 """
 from typing import Any, Dict, List, Optional, Protocol, runtime_checkable
 
@@ -16,12 +20,10 @@ from mmengine.model import is_model_wrapper
 
 
 @runtime_checkable
-class SearchSupernet(Protocol):
-    """What the search engine reads and writes of a supernet.
+class SearchArchitect(Protocol):
+    """What the search engine reads and writes of a supernet's architect.
 
     Attributes:
-        search_arch (bool): Written by the loop: whether ``train_step``
-            takes an architecture step (False during warm-up).
         compute_ablation (bool): Written by the ablation schedule hook:
             whether this iteration's architecture step runs the ablated
             passes.
@@ -34,15 +36,28 @@ class SearchSupernet(Protocol):
         last_arch_grad_norms (Tensor, optional): ``(n,)`` norms of the last
             architecture step's alpha gradients; read and reset by the
             ablation log hook.
+    """
+
+    compute_ablation: bool
+    ablation_weight_scale: float
+    last_ablation: Optional[Any]
+    last_arch_grad_norms: Optional[torch.Tensor]
+
+
+@runtime_checkable
+class SearchSupernet(Protocol):
+    """What the search engine reads and writes of a supernet.
+
+    Attributes:
+        search_arch (bool): Written by the loop: whether ``train_step``
+            takes an architecture step (False during warm-up).
+        architect (SearchArchitect): Takes the architecture steps.
         reductions (list[int]): Reduction layers (figures).
         sequence (list[int]): Per layer, the index of its alpha set.
     """
 
     search_arch: bool
-    compute_ablation: bool
-    ablation_weight_scale: float
-    last_ablation: Optional[Any]
-    last_arch_grad_norms: Optional[torch.Tensor]
+    architect: SearchArchitect
     reductions: List[int]
     sequence: List[int]
 
@@ -66,3 +81,8 @@ class SearchSupernet(Protocol):
 def unwrap_supernet(model: nn.Module) -> SearchSupernet:
     """``model``, or the module a model wrapper (DDP) holds."""
     return model.module if is_model_wrapper(model) else model
+
+
+def architect_of(model: nn.Module) -> SearchArchitect:
+    """The architect of ``model``'s supernet (see :func:`unwrap_supernet`)."""
+    return unwrap_supernet(model).architect

@@ -1,6 +1,9 @@
-"""Utilities: data path checks, safe checkpoint reading, atomic writes,
-text file reading, an error as one line, Ctrl-C as one line, registration.
+"""Utilities: safe checkpoint reading, atomic writes, text file reading,
+argument checks, an error as one line, Ctrl-C as one line, registration.
 
+The bottom layer of the package: no module here imports another part of
+``ddarts_mm`` (``tests/test_structure/test_layers.py`` holds the order;
+``register_all_modules`` names the modules it registers as strings).
 Importing this package loads nothing but itself (genotype tools that write
 files through :mod:`.atomic_write` stay free of mmengine and torch); each
 name is imported on first access.
@@ -12,8 +15,6 @@ from typing import Any
 _MODULE_OF = {
     **dict.fromkeys(('CheckpointError', 'load_checkpoint_safely'),
                     '.checkpoint_check'),
-    **dict.fromkeys(('DataFileError', 'DataPathError', 'check_data_files',
-                     'check_data_paths'), '.data_check'),
     **dict.fromkeys(('atomic_write_bytes', 'atomic_write_text'),
                     '.atomic_write'),
     'error_line': '.error_line',

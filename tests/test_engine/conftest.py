@@ -1,9 +1,10 @@
 """Fixtures of the engine tests: a tiny fake supernet and tensor data.
 
 ``FakeSupernet`` implements the engine's
-:class:`~ddarts_mm.engine.search_supernet.SearchSupernet` contract (as
-``DDartsSupernet`` does; ``test_search_supernet.py`` checks both) at a cost
-of microseconds per step, and records what each iteration received.
+:class:`~ddarts_mm.engine.search_supernet.SearchSupernet` contract, its
+``FakeArchitect`` the ``SearchArchitect`` one (as ``DDartsSupernet`` and
+its ``Architect`` do; ``test_search_supernet.py`` checks both) at a cost of
+microseconds per step, and records what each iteration received.
 """
 import uuid
 from typing import Dict, List, Optional
@@ -38,6 +39,16 @@ DATASETS.register_module(name='EngineTestTensorDataset',
                          module=TensorDataset, force=True)
 
 
+class FakeArchitect:
+    """The switches the ablation hooks write and the results they read."""
+
+    def __init__(self) -> None:
+        self.compute_ablation = True
+        self.ablation_weight_scale = 1.0
+        self.last_ablation = None
+        self.last_arch_grad_norms = None
+
+
 class FakeSupernet(BaseModel):
     """A linear model with ``num_sets`` alpha sets of shape (5, 7).
 
@@ -60,10 +71,7 @@ class FakeSupernet(BaseModel):
         self.reductions = [1] if num_sets > 1 else []
         self.sequence = list(range(num_sets))
         self.search_arch = True
-        self.compute_ablation = True
-        self.ablation_weight_scale = 1.0
-        self.last_ablation = None
-        self.last_arch_grad_norms = None
+        self.architect = FakeArchitect()
         self.grad_sets: Optional[List[int]] = None
         self.seen: List[Dict] = []
 
@@ -107,7 +115,7 @@ class FakeSupernet(BaseModel):
             weights=data['weights']['data_samples'].tolist(),
             arch=None if arch is None else arch['data_samples'].tolist(),
             search_arch=self.search_arch,
-            compute_ablation=self.compute_ablation))
+            compute_ablation=self.architect.compute_ablation))
         log = {}
         if self.search_arch:
             log.update(self.arch_step(arch, optim_wrapper))

@@ -67,8 +67,8 @@ def _worker(rank: int, port: int, work_dir: str) -> None:
             start=start,
             alphas=_flat(module.arch_parameters().values()),
             weights=_flat(module.weight_parameters()),
-            rng_state=module.deactivation.rng_state.clone(),
-            last_ablation=module.last_ablation is not None,
+            rng_state=module.architect.deactivation.rng_state.clone(),
+            last_ablation=module.architect.last_ablation is not None,
         ), os.path.join(work_dir, f'rank{rank}.pt'))
     finally:
         dist.destroy_process_group()

@@ -107,7 +107,8 @@ def derive_genotype(checkpoint_path: str, method: str = 'sparse',
                          f'{missing}')
     alphas = [state_dict[key] for key in keys]
     for key, alpha in zip(keys, alphas):
-        if not isinstance(alpha, torch.Tensor) or not alpha.is_floating_point():
+        if not (isinstance(alpha, torch.Tensor)
+                and alpha.is_floating_point()):
             raise ValueError(f'{checkpoint_path}: field state_dict.{key} is '
                              'not a floating-point tensor')
         bad = int((~torch.isfinite(alpha)).sum())

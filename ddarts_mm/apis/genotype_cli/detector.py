@@ -4,7 +4,8 @@ Writes a config for mmdet's (or our) ``tools/train.py`` that inherits one
 of our detector configs and sets what depends on the genotype
 (:mod:`ddarts_mm.apis.detector_config`), then prints what it chose::
 
-    python tools/genotype.py detector work_dirs/search/genotype_final_darts.json \\
+    python tools/genotype.py detector \\
+        work_dirs/search/genotype_final_darts.json \\
         --detector retinanet --layers 8 --init-channels 16 \\
         --pretrained work_dirs/retrain/epoch_600.pth -o retinanet_mine.py
 """

@@ -5,9 +5,9 @@ import numpy as np
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
-from ddarts_mm.engine.search_supernet import unwrap_supernet
+from ddarts_mm.engine.search_supernet import architect_of, unwrap_supernet
 from ddarts_mm.registry import HOOKS
-from .arg_checks import check_int
+from ddarts_mm.utils.arg_checks import check_int
 
 DATA_BATCH = Optional[dict]
 
@@ -16,11 +16,11 @@ DATA_BATCH = Optional[dict]
 class AblationLogHook(Hook):
     """Log each cell's marginal contribution and ablation loss; draw them.
 
-    It clears the supernet's ``last_ablation`` before every training
-    iteration (the supernet keeps the search's last one); after an
+    It clears the supernet architect's ``last_ablation`` before every
+    training iteration (the architect keeps the search's last one); after an
     iteration with an architecture step it reads it and
     ``last_arch_grad_norms`` (which it resets once logged), as
-    :class:`~ddarts_mm.engine.search_supernet.SearchSupernet` declares, and
+    :class:`~ddarts_mm.engine.search_supernet.SearchArchitect` declares, and
     logs, for every cell (alpha set) ``i``, the norm of its alpha gradient
     (the scale of its step, ``ablation/grad_norm_{i}``) and, when the
     supernet computed the ablation, the marginal contribution ``M_i``
@@ -67,26 +67,26 @@ class AblationLogHook(Hook):
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch: DATA_BATCH = None) -> None:
         """Forget the last ablation: only this iteration's is logged."""
-        unwrap_supernet(runner.model).last_ablation = None
+        architect_of(runner.model).last_ablation = None
 
     def after_train_iter(self, runner, batch_idx: int,
                          data_batch: DATA_BATCH = None,
                          outputs: Optional[dict] = None) -> None:
         """Log what the iteration's architecture step left."""
-        model = unwrap_supernet(runner.model)
-        norms, result = model.last_arch_grad_norms, model.last_ablation
+        architect = architect_of(runner.model)
+        norms, result = architect.last_arch_grad_norms, architect.last_ablation
         if norms is None and result is None:
             return
         scalars, console = {}, {}
         if norms is not None:
-            model.last_arch_grad_norms = None
+            architect.last_arch_grad_norms = None
             values = [float(v) for v in norms.tolist()]
             scalars.update({f'ablation/grad_norm_{i}': v
                             for i, v in enumerate(values)})
             console['ablation_max_grad_norm'] = max(values)
         if result is not None:
             scalars.update(self.ablation_scalars(result))
-            scalars['ablation/w_ab_scale'] = model.ablation_weight_scale
+            scalars['ablation/w_ab_scale'] = architect.ablation_weight_scale
             console['ablation_m'] = scalars['ablation/m']
             console['ablation_full_loss'] = scalars['ablation/full_loss']
             self.record(runner.iter + 1, result)

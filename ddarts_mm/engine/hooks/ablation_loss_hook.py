@@ -13,7 +13,7 @@ class AblationLossHook(AblationScheduleHook, AblationLogHook):
     interval=1)``).
 
     Each part does its own job: before every iteration the schedule writes
-    the supernet's switches, then the log clears the last ablation; after
+    the architect's switches, then the log clears the last ablation; after
     it the log reads what the architecture step left, and draws at the end
     of epochs.
 

@@ -3,9 +3,9 @@ from typing import Optional
 
 from mmengine.hooks import Hook
 
-from ddarts_mm.engine.search_supernet import unwrap_supernet
+from ddarts_mm.engine.search_supernet import architect_of
 from ddarts_mm.registry import HOOKS
-from .arg_checks import check_int
+from ddarts_mm.utils.arg_checks import check_int
 
 DATA_BATCH = Optional[dict]
 
@@ -15,11 +15,11 @@ class AblationScheduleHook(Hook):
     """Switch the ablation (Eq. 6-8) on every ``interval`` iterations and
     ramp its weight ``w_ab``.
 
-    Before every training iteration it writes the supernet's
+    Before every training iteration it writes the supernet architect's
     ``compute_ablation`` (True at iterations 0, ``interval``, 2 *
     ``interval``...; the others use ``L_F``, Eq. 4) and
     ``ablation_weight_scale`` (the factor applied to ``w_ab`` in Eq. 8),
-    as :class:`~ddarts_mm.engine.search_supernet.SearchSupernet` declares.
+    as :class:`~ddarts_mm.engine.search_supernet.SearchArchitect` declares.
     Both depend only on the iteration, so resuming needs no saved state.
 
     Args:
@@ -50,7 +50,7 @@ class AblationScheduleHook(Hook):
 
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch: DATA_BATCH = None) -> None:
-        """Write this iteration's switches into the supernet."""
-        model = unwrap_supernet(runner.model)
-        model.compute_ablation = runner.iter % self.interval == 0
-        model.ablation_weight_scale = self.weight_scale(runner)
+        """Write this iteration's switches into the architect."""
+        architect = architect_of(runner.model)
+        architect.compute_ablation = runner.iter % self.interval == 0
+        architect.ablation_weight_scale = self.weight_scale(runner)

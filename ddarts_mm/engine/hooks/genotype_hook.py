@@ -12,8 +12,8 @@ from ddarts_mm.registry import HOOKS
 from ddarts_mm.search_space.genotype import Genotype
 from ddarts_mm.search_space.parse import (PARSE_METHODS, SearchLayout,
                                           count_dominant_ops, parse_genotype)
+from ddarts_mm.utils.arg_checks import check_int, check_number
 from ddarts_mm.utils.atomic_write import atomic_write_text
-from .arg_checks import check_int
 
 #: Key of the supernet layout in a search checkpoint's ``meta``.
 LAYOUT_META_KEY = 'ddarts_search_layout'
@@ -150,10 +150,7 @@ class GenotypeHook(Hook):
         for key, value in (('dominant_high', dominant_high),
                            ('dominant_low', dominant_low),
                            ('stop_decided', stop_decided)):
-            if (isinstance(value, bool) or not isinstance(value, (int, float))
-                    or not 0.0 <= value <= 1.0):
-                raise ValueError(f'{key} must be a number in [0, 1], got '
-                                 f'{value!r}')
+            check_number(key, value, 0.0, 1.0, noun='a number')
         if dominant_low > dominant_high:
             raise ValueError(f'dominant_low ({dominant_low}) must not exceed '
                              f'dominant_high ({dominant_high})')

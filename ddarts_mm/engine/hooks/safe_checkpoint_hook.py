@@ -98,7 +98,8 @@ def use_atomic_backend(hook: CheckpointHook) -> bool:
     """Point a ``CheckpointHook`` that writes to local disk at
     :class:`AtomicLocalBackend`; returns whether it did."""
     args = dict(hook.backend_args or {})
-    if hook.file_client_args is not None or args.get('backend', 'local') not in (
+    backend = args.get('backend', 'local')
+    if hook.file_client_args is not None or backend not in (
             'local', ATOMIC_BACKEND):
         return False
     out_dir = str(hook.out_dir or '')

@@ -23,12 +23,12 @@ statistics (they use batch statistics, as the full pass does in training
 mode).
 """
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Optional, Protocol
 
 import torch
 import torch.nn as nn
 
-from .ablation_schedules import exact_gradients
+from .ablation_schedules import AblationNetwork, exact_gradients
 from .ablation_schedules import ablated_pass as _ablated_pass
 from .ablation_schedules import full_pass as _full_pass
 from .ablation_schedules import leaf as _leaf
@@ -36,90 +36,27 @@ from .losses import (ablation_gradient_coefficients, ablation_loss,
                      ablation_scale, fair_darts_loss, marginal_contributions,
                      reference_ablation_loss, total_loss,
                      update_running_abs_mean, zero_one_loss)
-from .search_options import DEACTIVATIONS, AblationOptions, check_choice
+from .samplers import PassSampler
+from .search_options import AblationOptions
 
 ReduceFn = Callable[[torch.Tensor], torch.Tensor]
 
 
-class DeactivationSampler(nn.Module):
-    """Weights that replace ``sigmoid(alpha)`` in a deactivated cell.
+class ArchNetwork(AblationNetwork, Protocol):
+    """What :func:`arch_gradients` reads of a supernet, besides what the
+    schedules read (:class:`~.ablation_schedules.AblationNetwork`): its
+    alphas, their mixing and the weight of their zero-one loss."""
 
-    ``'random'``: uniform ``[0, 1)`` draws per layer, edge and operation
-    from a seeded generator, advanced at every call; its state is a
-    persistent buffer (``rng_state``), so it is checkpointed with the model
-    and a resumed search draws what the uninterrupted one would have. The
-    draws are made on the CPU in float64, so they are identical on every
-    device. ``'uniform'``: every weight 0.5.
+    zero_one_weight: float
 
-    Args:
-        mode (str): 'random' or 'uniform'. Defaults to 'random'.
-        seed (int): Seed of the generator. Defaults to 0.
-    """
+    def alpha_list(self) -> List[nn.Parameter]:
+        """The alpha parameters, one per alpha set."""
 
-    def __init__(self, mode: str = 'random', seed: int = 0) -> None:
-        super().__init__()
-        check_choice('ablation.deactivation', mode, DEACTIVATIONS)
-        self.mode = mode
-        generator = torch.Generator()
-        generator.manual_seed(int(seed))
-        self.register_buffer('rng_state', generator.get_state())
+    def edge_weights(self, alpha: torch.Tensor) -> torch.Tensor:
+        """Op weights of every edge: sigmoid (Eq. 2) or softmax (Eq. 1)."""
 
-    def sample(self, shape: Tuple[int, ...],
-               like: torch.Tensor) -> torch.Tensor:
-        """Deactivation weights of ``shape`` with ``like``'s dtype/device."""
-        if self.mode == 'uniform':
-            return torch.full(shape, 0.5, dtype=like.dtype, device=like.device)
-        generator = torch.Generator()
-        generator.set_state(self.rng_state.detach().cpu())
-        draws = torch.rand(shape, generator=generator, dtype=torch.float64)
-        self.rng_state.copy_(generator.get_state())
-        return draws.to(dtype=like.dtype, device=like.device)
-
-
-#: Added to ``ablation.seed`` for the pass sampler's generator, so that its
-#: stream is not the deactivation's.
-PASS_SAMPLER_SEED_OFFSET = 7919
-
-
-class PassSampler(nn.Module):
-    """Which ``k`` of the ``n`` ablated passes are back-propagated.
-
-    ``ablation.sample=k``: at every exact architecture step ``k`` distinct
-    alpha sets are drawn uniformly (without replacement) from a seeded
-    generator whose state is a persistent buffer (``rng_state``), so a
-    resumed search draws what the uninterrupted one would have. Without
-    sampling the module holds no buffer (the state dict is unchanged).
-
-    Args:
-        num_samples (int, optional): ``k``; None: no sampling.
-        num_sets (int): ``n``, the number of alpha sets.
-        seed (int): ``ablation.seed`` (offset by
-            :data:`PASS_SAMPLER_SEED_OFFSET`). Defaults to 0.
-    """
-
-    def __init__(self, num_samples: Optional[int], num_sets: int,
-                 seed: int = 0) -> None:
-        super().__init__()
-        self.num_samples, self.num_sets = num_samples, num_sets
-        if num_samples is None:
-            return
-        if num_samples > num_sets:
-            raise ValueError(f'ablation.sample must be <= the number of '
-                             f'alpha sets ({num_sets}), got {num_samples}')
-        generator = torch.Generator()
-        generator.manual_seed(int(seed) + PASS_SAMPLER_SEED_OFFSET)
-        self.register_buffer('rng_state', generator.get_state())
-
-    def draw(self) -> List[int]:
-        """``k`` distinct set indices, sorted; advances the generator."""
-        if self.num_samples is None:
-            raise RuntimeError('this supernet was built without '
-                               'ablation.sample: it has no pass sampler')
-        generator = torch.Generator()
-        generator.set_state(self.rng_state.detach().cpu())
-        order = torch.randperm(self.num_sets, generator=generator)
-        self.rng_state.copy_(generator.get_state())
-        return sorted(order[:self.num_samples].tolist())
+    def zero_one_shares(self) -> List[float]:
+        """Per alpha set, the factor of its ``L_01^i`` (Eq. 3)."""
 
 
 @dataclass
@@ -161,23 +98,21 @@ class ArchGradients:
     ablation: Optional[AblationResult]
 
 
-def arch_gradients(model: nn.Module,
+def arch_gradients(model: ArchNetwork,
                    inputs: torch.Tensor,
                    labels: torch.Tensor,
                    options: AblationOptions,
                    deactivation: Optional[torch.Tensor] = None,
-                   reduce_fn: Optional[ReduceFn] = None) -> ArchGradients:
+                   reduce_fn: Optional[ReduceFn] = None,
+                   running_abs_mean: Optional[torch.Tensor] = None,
+                   pass_sampler: Optional[PassSampler] = None
+                   ) -> ArchGradients:
     """``dL_T^i/dalpha_i`` of every alpha set on one architecture batch.
 
     Args:
-        model (nn.Module): A :class:`DDartsSupernet` (``stem``, ``cells``,
-            ``head``, ``sequence``, ``set_layers``, ``alpha_list()``,
-            ``frozen_bn_stats()``, ``zero_one_weight`` (``w01``),
-            ``ablation_abs_mean`` (the running mean of ``|m|``, updated in
-            place), ``pass_sampler`` (with ``options.sample``), optionally
-            ``edge_weights(alpha)`` and ``zero_one_shares()``), its network
-            weights frozen by the caller (``requires_grad=False``) so that
-            no weight gradient is computed.
+        model (ArchNetwork): The supernet (a :class:`DDartsSupernet`), its
+            network weights frozen by the caller (``requires_grad=False``)
+            so that no weight gradient is computed.
         inputs (Tensor): Images ``(N, 3, H, W)``.
         labels (Tensor): Class indices ``(N,)``.
         options (AblationOptions): This step's options: ``mode`` ('none'
@@ -191,6 +126,12 @@ def arch_gradients(model: nn.Module,
             ``[L, L_-0, ...]`` and to the flattened gradients of ``L`` (and
             ``S``) before they are combined, e.g. an all-reduce mean.
             Must act elementwise. Defaults to identity.
+        running_abs_mean (Tensor, optional): The running mean of ``|m|``
+            (the 'running' normaliser's, required there), updated in place
+            by a step with ablated passes. Defaults to None.
+        pass_sampler (PassSampler, optional): Draws the ``options.sample``
+            passes back-propagated (required with ``sample``). Defaults to
+            None.
 
     Returns:
         ArchGradients: Gradients and what to log.
@@ -199,15 +140,14 @@ def arch_gradients(model: nn.Module,
     zero_one_weight = model.zero_one_weight
     reduce_fn = reduce_fn or (lambda tensor: tensor)
     alphas = model.alpha_list()
-    mixing = getattr(model, 'edge_weights', torch.sigmoid)
+    mixing = model.edge_weights
     weights = [_leaf(mixing(alpha)) for alpha in alphas]
     num_sets = len(alphas)
     ablated = None
     # with w_ab = 0 (warm-up) the exact gradient is FairDARTS': skip dS
     differentiate = mode == 'exact' and ablation_weight != 0
     if differentiate:
-        sampled = (None if options.sample is None else
-                   model.pass_sampler.draw())
+        sampled = None if options.sample is None else _draw(pass_sampler)
         full_loss, ablated, grad_full, grad_sum = exact_gradients(
             model, inputs, labels, weights, deactivation, options.schedule,
             sampled)
@@ -242,7 +182,7 @@ def arch_gradients(model: nn.Module,
         marginal = marginal_contributions(full_loss, ablated_losses)
         if mode == 'exact':
             scale = ablation_scale(full_loss, ablated_losses, options,
-                                   model.ablation_abs_mean)
+                                   running_abs_mean)
             l_ab = ablation_loss(marginal, scale=scale)
         else:
             l_ab = reference_ablation_loss(marginal, options.eps)
@@ -253,10 +193,11 @@ def arch_gradients(model: nn.Module,
                 full_loss, ablated_losses, ablation_weight, scale)
             combined = [coeffs.a[i] * grad_full[i] +
                         coeffs.b[i] * grad_sum[i] for i in range(num_sets)]
-        update_running_abs_mean(model.ablation_abs_mean, marginal.mean(),
-                                options.momentum)
+        if running_abs_mean is not None:
+            update_running_abs_mean(running_abs_mean, marginal.mean(),
+                                    options.momentum)
     with torch.enable_grad():
-        shares = getattr(model, 'zero_one_shares', lambda: [1.0] * num_sets)()
+        shares = model.zero_one_shares()
         zero_one = torch.stack([zero_one_loss(alpha) * share
                                 for alpha, share in zip(alphas, shares)])
         surrogate = zero_one_weight * zero_one.sum() + sum(
@@ -271,3 +212,12 @@ def arch_gradients(model: nn.Module,
         for i, (alpha, share) in enumerate(zip(alphas, shares))])
     return ArchGradients(list(alpha_grads), full_loss, zero_one, total,
                          ablation)
+
+
+def _draw(pass_sampler: Optional[PassSampler]) -> List[int]:
+    """The passes ``pass_sampler`` draws; it is required with
+    ``ablation.sample``."""
+    if pass_sampler is None:
+        raise ValueError('ablation.sample needs a pass_sampler '
+                         '(the Architect passes its own)')
+    return pass_sampler.draw()

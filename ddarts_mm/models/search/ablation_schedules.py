@@ -28,7 +28,8 @@ statistics and never update BN running statistics.
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import (ContextManager, Dict, List, Optional, Protocol, Sequence,
+                    Tuple)
 
 import torch
 import torch.nn as nn
@@ -38,9 +39,33 @@ from .arch_amp import scale_loss, unscale_weights
 from .cell_passes import (CellTrace, forward_passes, forward_resumed,
                           forward_traced, input_term, per_pass_batch_norm)
 from .search_options import SCHEDULES
+
 #: ``(L, [L_-k], {set: dL/dw}, {set: dS/dw})``, losses detached.
 ExactParts = Tuple[torch.Tensor, List[torch.Tensor], Dict[int, torch.Tensor],
                    Dict[int, torch.Tensor]]
+
+
+class AblationNetwork(Protocol):
+    """What the schedules read of a supernet: its layers, in order, and
+    which alpha set each uses (a ``DDartsSupernet`` is one).
+
+    Attributes:
+        stem (nn.Module): Images to the first two states ``(s0, s1)``.
+        cells (nn.ModuleList): The search cells, ``cell(s0, s1, weights)``.
+        sequence (list[int]): Per layer, the index of its alpha set.
+        set_layers (list[list[int]]): Per alpha set, the layers using it.
+    """
+
+    stem: nn.Module
+    cells: nn.ModuleList
+    sequence: List[int]
+    set_layers: List[List[int]]
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        """The last state to logits."""
+
+    def frozen_bn_stats(self) -> ContextManager[None]:
+        """The cells' BN use batch statistics, without updating theirs."""
 
 
 def resolve_schedule(schedule: str, device: torch.device,
@@ -81,8 +106,9 @@ def leaf(tensor: torch.Tensor) -> torch.Tensor:
     return tensor.detach().requires_grad_()
 
 
-def full_pass(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor,
-              weights: List[torch.Tensor], segmented: bool) -> FullPass:
+def full_pass(model: AblationNetwork, inputs: torch.Tensor,
+              labels: torch.Tensor, weights: List[torch.Tensor],
+              segmented: bool) -> FullPass:
     """Traced pass of the whole supernet; one autograd segment per cell."""
     weights = unscale_weights(weights)
     states = list(model.stem(inputs))
@@ -106,7 +132,7 @@ def full_pass(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor,
     return FullPass(states, traces, loss, segments, head_leaf)
 
 
-def ablated_pass(model: nn.Module, full: FullPass, set_index: int,
+def ablated_pass(model: AblationNetwork, full: FullPass, set_index: int,
                  deactivation: torch.Tensor, weights: List[torch.Tensor],
                  labels: torch.Tensor,
                  boundary: Optional[List[Tuple[int, torch.Tensor,
@@ -187,7 +213,7 @@ def _scaled(loss: torch.Tensor, scale: float) -> torch.Tensor:
     return loss if scale == 1.0 else loss * scale
 
 
-def plain_gradients(model: nn.Module, inputs: torch.Tensor,
+def plain_gradients(model: AblationNetwork, inputs: torch.Tensor,
                     labels: torch.Tensor, weights: List[torch.Tensor],
                     deactivation: torch.Tensor,
                     sampled: Optional[Sequence[int]] = None) -> ExactParts:
@@ -213,7 +239,7 @@ def plain_gradients(model: nn.Module, inputs: torch.Tensor,
             grad_full, grad_sum)
 
 
-def _pass_weights(model: nn.Module, layer: int, passes: List[int],
+def _pass_weights(model: AblationNetwork, layer: int, passes: List[int],
                   weights: List[torch.Tensor],
                   deactivation: torch.Tensor) -> torch.Tensor:
     """``(P, num_edges, num_ops)``: each pass' edge weights at ``layer``."""
@@ -223,7 +249,7 @@ def _pass_weights(model: nn.Module, layer: int, passes: List[int],
     ])
 
 
-def batched_passes(model: nn.Module, full: FullPass,
+def batched_passes(model: AblationNetwork, full: FullPass,
                    deactivation: torch.Tensor, weights: List[torch.Tensor],
                    labels: torch.Tensor) -> torch.Tensor:
     """``(num_sets,)`` ``L_-k``, every ablated pass in one batch per layer.
@@ -253,7 +279,7 @@ def batched_passes(model: nn.Module, full: FullPass,
     return torch.stack([per_pass[order.index(s)] for s in range(len(order))])
 
 
-def batched_gradients(model: nn.Module, inputs: torch.Tensor,
+def batched_gradients(model: AblationNetwork, inputs: torch.Tensor,
                       labels: torch.Tensor, weights: List[torch.Tensor],
                       deactivation: torch.Tensor) -> ExactParts:
     """As :func:`plain_gradients`, the ablated passes batched per layer."""
@@ -269,7 +295,7 @@ def _add(store: Dict, key, value: Optional[torch.Tensor]) -> None:
         store[key] = value if key not in store else store[key] + value
 
 
-def segmented_gradients(model: nn.Module, inputs: torch.Tensor,
+def segmented_gradients(model: AblationNetwork, inputs: torch.Tensor,
                         labels: torch.Tensor, weights: List[torch.Tensor],
                         deactivation: torch.Tensor,
                         sampled: Optional[Sequence[int]] = None
@@ -348,7 +374,7 @@ def segmented_gradients(model: nn.Module, inputs: torch.Tensor,
     return full.loss.detach(), ablated, grad_full, grad_sum
 
 
-def exact_gradients(model: nn.Module, inputs: torch.Tensor,
+def exact_gradients(model: AblationNetwork, inputs: torch.Tensor,
                     labels: torch.Tensor, weights: List[torch.Tensor],
                     deactivation: torch.Tensor,
                     schedule: str = 'auto',
@@ -356,7 +382,7 @@ def exact_gradients(model: nn.Module, inputs: torch.Tensor,
     """``L``, ``[L_-k]``, ``{i: dL/dw_i}`` and ``{i: dS/dw_i}``.
 
     Args:
-        model (nn.Module): A ``DDartsSupernet``, weights frozen.
+        model (AblationNetwork): The supernet, weights frozen.
         inputs (Tensor): ``(N, 3, H, W)``.
         labels (Tensor): ``(N,)``.
         weights (list[Tensor]): The edge-weight leaves, one per set.

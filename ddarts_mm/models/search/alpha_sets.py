@@ -5,9 +5,12 @@ genotype (shared by the cells of that gene); DARTS, one for the normal
 cells and one for the reductions. :func:`supernet_layout` turns those
 choices into the supernet's :class:`SearchLayout`; each set's starting
 value (DARTOpti's encoding or DARTS' random draw) is
-:func:`~.dartopti.initial_alpha`'s.
+:func:`~.dartopti.initial_alpha`'s; :func:`zero_one_shares` weighs each
+set's zero-one loss.
 """
-from typing import Optional
+from typing import List, Optional, Sequence
+
+import torch
 
 from ddarts_mm.search_space.genotype import Genotype
 from ddarts_mm.search_space.layout import SearchLayout, dag_rows
@@ -55,3 +58,13 @@ def supernet_layout(num_cells: int, steps: int, search_space: str,
         search_space=search_space, steps=steps, reductions=reductions,
         sequence=sequence, alpha_names=names, rows=dag_rows(steps),
         state_dict_keys=[f'alphas.{name}' for name in names], mixing=mixing)
+
+
+def zero_one_shares(alphas: Sequence[torch.Tensor],
+                    scope: str = 'set') -> List[float]:
+    """Per alpha set, the factor of its ``L_01^i`` (Eq. 3): 1 with
+    ``scope='set'``; its share of all op weights with 'all'."""
+    if scope == 'set':
+        return [1.0] * len(alphas)
+    total = sum(alpha.numel() for alpha in alphas)
+    return [alpha.numel() / total for alpha in alphas]

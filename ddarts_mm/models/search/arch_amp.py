@@ -116,17 +116,3 @@ class ArchAutocast:
             self._finite_steps = 0
         return True
 
-
-def run_arch_step(model: torch.nn.Module, device: torch.device,
-                  step: Callable[[], Result]) -> Result:
-    """``step()`` under the model's ``arch_amp`` setting.
-
-    The :class:`ArchAutocast` (and its fp16 scale) lives on the model as
-    ``_arch_autocast`` and is rebuilt when ``model.arch_amp`` changes.
-    """
-    mode = getattr(model, 'arch_amp', False)
-    amp = getattr(model, '_arch_autocast', None)
-    if amp is None or amp.mode != mode:
-        amp = ArchAutocast(mode)
-        model._arch_autocast = amp  # a plain object: not in state_dict
-    return amp.run(device, step)

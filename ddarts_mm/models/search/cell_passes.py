@@ -22,6 +22,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from .mixed_op import mixed_op
 from .search_cell import SearchCell
@@ -172,6 +173,21 @@ def per_pass_batch_norm(module: nn.Module, pass_size: int) -> Iterator[None]:
     finally:
         for norm in norms:
             norm.pass_size = None
+
+
+@contextmanager
+def frozen_running_stats(module: nn.Module) -> Iterator[None]:
+    """Within the context, BN of ``module`` uses batch statistics without
+    updating its running ones (the ablated passes)."""
+    norms = [m for m in module.modules()
+             if isinstance(m, _BatchNorm) and m.track_running_stats]
+    for norm in norms:
+        norm.track_running_stats = False
+    try:
+        yield
+    finally:
+        for norm in norms:
+            norm.track_running_stats = True
 
 
 def forward_traced(cell: SearchCell, s0: torch.Tensor, s1: torch.Tensor,

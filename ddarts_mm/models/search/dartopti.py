@@ -1,7 +1,7 @@
 """DARTOpti: a handcrafted network as the starting point of the search.
 
 The paper's DARTOpti writes a handcrafted network (ResNet18, ResNet50,
-Xception: ``reference/dartopti_baselines.md``, the zoo's ``ResNet18``...)
+Xception: ``docs/search_space.md``, the zoo's ``ResNet18``...)
 as a genotype in the search space ``S_o`` (DARTS' ops plus five
 conventional ones) and starts the search from it:
 
@@ -25,7 +25,7 @@ import torch
 
 from ddarts_mm.search_space.genotype import Genotype
 from ddarts_mm.search_space.layout import SearchLayout
-from .search_options import merged
+from ddarts_mm.utils.arg_checks import merged
 
 #: ``encoded``/``other``: DARTOpti alpha of the genotype's ops / the rest
 #: (sigmoid(10) = 0.99995 as the authors' code, sigmoid(0) = 0.5);

@@ -8,7 +8,7 @@ For alpha set ``i`` (a cell, or a DARTOpti gene shared by several cells):
 - marginal contributions ``M_i = L - L_-i`` (Eq. 6), ``L`` the CE of the
   full supernet and ``L_-i`` the CE with set ``i`` deactivated;
 - ablation loss ``L_AB^i = (M_i - m) / v`` with ``m = mean_k M_k`` (Eq. 7):
-  the paper's ``v = |m|`` (DESIGN.md's correction of the signed ``m``: so
+  the paper's ``v = |m|`` (docs/ablation_gradient.md: ``|m|``, not ``m``: so
   minimising it pushes cell ``i`` to help more than the average cell
   whatever the sign of ``m``), 0 when ``|m| < eps``; or a denominator that
   cannot vanish (:func:`ablation_scale`: ``max(|m|, tau L)``, or a running
@@ -144,7 +144,7 @@ def ablation_scale(full_loss: torch.Tensor,
 
     By ``options.normalizer`` (one of :data:`NORMALIZERS`):
 
-    - ``'mean'``: ``v = |m|`` (the paper's Eq. 7 with DESIGN.md's ``|.|``);
+    - ``'mean'``: ``v = |m|`` (Eq. 7 with docs/ablation_gradient.md's ``|.|``);
       it vanishes whenever the cells' contributions balance, and ``L_AB``
       and its gradient (``~ D_i / m^2``) explode; ``L_AB = 0`` when
       ``|m| < eps``.
@@ -233,7 +233,7 @@ def ablation_gradient_coefficients(
     ``a_i = 1 - w_ab D_i p / v^2``,   ``b_i = w_ab (1/(n v) - D_i q / v^2)``.
 
     For ``v = |m|`` (``p = s``, ``q = -s/n``, ``s = sign(m)``) this is
-    DESIGN.md's ``a_i = 1 - w_ab s D_i/m^2``,
+    docs/ablation_gradient.md's ``a_i = 1 - w_ab s D_i/m^2``,
     ``b_i = w_ab (1/(n|m|) + s D_i/(n m^2))``; ``a_i = 1``, ``b_i = 0``
     where the scale vanished (``L_AB`` is 0 there).
 
@@ -251,7 +251,8 @@ def ablation_gradient_coefficients(
     deviation = marginal - marginal.mean()
     value = scale.value
     a = 1 - ablation_weight * deviation * scale.d_full / value**2
-    b = ablation_weight * (1 / (n * value) - deviation * scale.d_sum / value**2)
+    b = ablation_weight * (1 / (n * value)
+                           - deviation * scale.d_sum / value**2)
     return AblationGradientCoefficients(
         torch.where(scale.vanished, torch.ones_like(a), a),
         torch.where(scale.vanished, torch.zeros_like(b), b))

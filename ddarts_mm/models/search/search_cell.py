@@ -13,12 +13,12 @@ What the ablation schedules run on a cell besides :meth:`SearchCell.forward`
 (recording the full pass, resuming from it, batching passes) is in
 :mod:`.cell_passes`.
 """
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 
-from ddarts_mm.search_space.layout import dag_rows
+from ddarts_mm.search_space.layout import SearchLayout, dag_rows
 from ddarts_mm.search_space.ops import FactorizedReduce, ReLUConvBN
 from .mixed_op import MixedOp
 
@@ -86,3 +86,33 @@ class SearchCell(nn.Module):
                      for r in rows]
             states.append(sum(terms[1:], terms[0]))
         return torch.cat(states[2:], dim=1)
+
+
+def search_cells(stem: nn.Module, layout: SearchLayout, channels: int,
+                 op_names: Sequence[str]) -> Tuple[nn.ModuleList, int]:
+    """The cells of a search supernet after ``stem``, as in DARTS' search
+    network: ``C = channels`` in the first cell, doubled at each reduction.
+
+    Args:
+        stem (nn.Module): Has ``s0_channels``, ``s1_channels`` and
+            ``s0_reduced`` (``build_stem``'s stems).
+        layout (SearchLayout): The layers, their reductions and steps.
+        channels (int): ``C`` of the first cell.
+        op_names (Sequence[str]): The candidate ops of every edge.
+
+    Returns:
+        tuple[nn.ModuleList, int]: The cells and the channels of the last
+        cell's output.
+    """
+    prev_prev, prev = stem.s0_channels, stem.s1_channels
+    reduction_prev = stem.s0_reduced
+    cells = []
+    for layer in range(layout.num_layers):
+        reduction = layer in layout.reductions
+        channels *= 2 if reduction else 1
+        cell = SearchCell(layout.steps, prev_prev, prev, channels, reduction,
+                          reduction_prev, op_names)
+        cells.append(cell)
+        reduction_prev = reduction
+        prev_prev, prev = prev, cell.out_channels
+    return nn.ModuleList(cells), prev

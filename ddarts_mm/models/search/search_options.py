@@ -3,15 +3,18 @@
 ``DDartsSupernet(ablation=...)`` takes overrides of the defaults of
 :class:`AblationOptions`, built and checked once
 (:meth:`AblationOptions.from_dict`) and passed as such to the architecture
-step; :func:`check_supernet_choices` checks the supernet's other choices.
+step; :func:`check_supernet_choices` checks the supernet's other choices
+(the generic checks are :mod:`ddarts_mm.utils.arg_checks`).
 The alpha initialisation (DARTOpti's encoding and its defaults) is in
 :mod:`.dartopti`.
 """
-import math
 from dataclasses import asdict, dataclass
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 from ddarts_mm.search_space.layout import MIXINGS
+# modules of models/search import check_choice from here too
+from ddarts_mm.utils.arg_checks import (check_choice, check_number, is_int,
+                                        merged)
 
 from .arch_amp import AMP_MODES
 
@@ -20,7 +23,7 @@ from .arch_amp import AMP_MODES
 ABLATION_MODES = ('exact', 'reference', 'none')
 #: Denominators of Eq. 7 (see :func:`~.losses.ablation_scale`).
 NORMALIZERS = ('mean', 'clamped', 'running')
-#: Weights of a deactivated cell (:class:`~.ablation.DeactivationSampler`).
+#: Weights of a deactivated cell (:class:`~.samplers.DeactivationSampler`).
 DEACTIVATIONS = ('random', 'uniform')
 #: Schedules of the exact gradient (:mod:`.ablation_schedules`); 'auto'
 #: picks one by device.
@@ -35,25 +38,6 @@ SHARINGS = (None, 'cell_type')
 #: code: one mean over the weights of every set, so the gradient on each
 #: weight is the same whatever the number of sets).
 ZERO_ONE_SCOPES = ('set', 'all')
-
-
-def check_choice(field: str, value: Any, choices: Sequence) -> None:
-    """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
-    if value not in choices:
-        raise ValueError(f'{field} must be one of {tuple(choices)}, got '
-                         f'{value!r}')
-
-
-def check_number(field: str, value: Any, low: float = 0.0,
-                 high: float = math.inf, meaning: str = '') -> None:
-    """Raise ``ValueError`` unless ``value`` is a finite int or float in
-    ``[low, high]`` (bools are not numbers here)."""
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not (number and math.isfinite(value) and low <= value <= high):
-        bounds = f'>= {low:g}' if high == math.inf else f'in [{low:g}, ' \
-            f'{high:g}]'
-        raise ValueError(f'{field} must be a finite number {bounds}'
-                         f'{meaning}, got {value!r}')
 
 
 @dataclass(frozen=True)
@@ -86,7 +70,7 @@ class AblationOptions:
             every ``L_-i`` is exact), but only ``k`` of them, drawn without
             replacement, are back-propagated, scaled by ``n/k``: an
             unbiased estimate of ``dS/dalpha`` at a fraction of the cost
-            (:class:`~.ablation.PassSampler`). None: all ``n`` (the exact
+            (:class:`~.samplers.PassSampler`). None: all ``n`` (the exact
             gradient). Defaults to None.
     """
     mode: str = 'exact'
@@ -105,7 +89,7 @@ class AblationOptions:
         check_number('ablation.weight', self.weight, meaning=' (w_ab)')
         check_choice('ablation.deactivation', self.deactivation,
                      DEACTIVATIONS)
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+        if not is_int(self.seed):
             raise ValueError(f'ablation.seed must be an integer, got '
                              f'{self.seed!r}')
         check_choice('ablation.normalizer', self.normalizer, NORMALIZERS)
@@ -114,9 +98,8 @@ class AblationOptions:
         check_number('ablation.eps', self.eps)
         check_choice('ablation.schedule', self.schedule,
                      ('auto', ) + SCHEDULES)
-        if self.sample is not None and (
-                isinstance(self.sample, bool)
-                or not isinstance(self.sample, int) or self.sample < 1):
+        if self.sample is not None and not (is_int(self.sample)
+                                            and self.sample >= 1):
             raise ValueError(f'ablation.sample must be None or an integer '
                              f'>= 1 (ablated passes back-propagated per '
                              f'step), got {self.sample!r}')
@@ -134,25 +117,6 @@ class AblationOptions:
             raise ValueError('ablation.nonfinite is now model.nonfinite (it '
                              'governs the weight step too)')
         return cls(**merged(asdict(cls()), overrides, 'ablation'))
-
-
-def merged(defaults: dict, overrides: Optional[dict], field: str) -> dict:
-    """``defaults`` updated by ``overrides``; unknown keys raise.
-
-    Args:
-        defaults (dict): Every known key with its default.
-        overrides (dict, optional): Some of those keys.
-        field (str): Name of the option, for the error message.
-
-    Returns:
-        dict: A new dict.
-    """
-    overrides = dict(overrides or {})
-    unknown = set(overrides) - set(defaults)
-    if unknown:
-        raise ValueError(f'{field}: unknown key(s) {sorted(unknown)}; '
-                         f'expected some of {sorted(defaults)}')
-    return {**defaults, **overrides}
 
 
 def check_supernet_choices(mixing: str, share_alphas: Optional[str],

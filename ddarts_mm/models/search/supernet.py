@@ -1,23 +1,21 @@
-"""The D-DARTS search supernet as an mmengine model.
+"""The D-DARTS search supernet as an mmengine model: the network.
 
 Cells of mixed operations (:class:`SearchCell`), each with its own alpha,
 or, for a DARTOpti search started from a genotype, one alpha per gene
-shared by the cells of that gene. One training iteration
-(:meth:`DDartsSupernet.train_step`) is an architecture step on an
-architecture batch (each alpha set follows the gradient of its own
-``L_T^i``, Eq. 8, with its own optimizer wrapper) then a weight step on a
+shared by the cells of that gene (DARTS' ``model_search.py``). One training
+iteration (:meth:`DDartsSupernet.train_step`) is an architecture step on an
+architecture batch, taken by the supernet's :class:`~.architect.Architect`
+(DARTS' ``architect.py``: each alpha set follows the gradient of its own
+``L_T^i``, Eq. 8, with its own optimizer wrapper), then a weight step on a
 weight batch (CE, first order as in the reference code).
 """
-from contextlib import contextmanager
-from dataclasses import replace
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Union
+from typing import Callable, ContextManager, Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from ddarts_mm.models.backbones.stems import build_stem
 from ddarts_mm.registry import MODELS
@@ -26,14 +24,20 @@ from ddarts_mm.search_space.layout import SearchLayout
 from ddarts_mm.search_space.ops import search_space_ops
 from ddarts_mm.search_space.parse import edge_weights
 from ddarts_mm.search_space.zoo import get_genotype
-from .ablation import (AblationResult, DeactivationSampler, PassSampler,
-                       ReduceFn)
-from .alpha_sets import supernet_layout
-from .cell_passes import to_pass_batch_norm
+from .ablation import ReduceFn
+from .alpha_sets import supernet_layout, zero_one_shares
+from .architect import Architect, load_legacy_keys
+from .cell_passes import frozen_running_stats, to_pass_batch_norm
 from .dartopti import alpha_init_options, check_genotype, initial_alpha
-from .search_cell import SearchCell
+from .data_samples import labels_of, predictions
+from .search_cell import search_cells
 from .search_options import AblationOptions, check_supernet_choices
-from .search_steps import arch_step, labels_of, requires_grad_off, weight_step
+from .search_steps import requires_grad_off, weight_step
+
+
+def _from_layout(name: str, doc: str) -> property:
+    """A read-only property: the supernet layout's ``name``."""
+    return property(lambda self: getattr(self.layout, name), doc=doc)
 
 
 @MODELS.register_module()
@@ -68,34 +72,24 @@ class DDartsSupernet(BaseModel):
         share_alphas (str, optional): None (D-DARTS: one alpha per cell)
             or 'cell_type' (DARTS: ``alpha_normal`` for every normal cell,
             ``alpha_reduce`` for every reduction). Defaults to None.
-        arch_amp (bool | str): Mixed precision of the architecture step
-            on CUDA: False, True/'auto' (bf16 where supported, else fp16
-            with a loss scale), 'bf16' or 'fp16'; the alphas and their
-            updates stay float32. ``tools/train.py --amp`` sets True.
-            Defaults to False.
-        ablation (dict, optional): Overrides of the defaults of
-            :class:`~.search_options.AblationOptions` (its docstring lists
-            them: ``mode``, ``weight`` (``w_ab``), the normaliser of Eq. 7,
-            the deactivation, the schedule, ``sample``, ...). Defaults to
-            None.
+        ablation (dict, optional): The ablation loss (Eq. 6-8) of the
+            architecture step; see :class:`~.architect.Architect`.
+            Defaults to None.
+        arch_amp (bool | str): Its mixed precision; see
+            :class:`~.architect.Architect`. Defaults to False.
         nonfinite (str): What a NaN/Inf loss or gradient of either step
-            does: 'raise' (stop, naming the step and alpha set) or 'skip'
-            (skip the step, with a warning). Defaults to 'raise'.
+            does ('raise' or 'skip'); see :class:`~.architect.Architect`.
+            Defaults to 'raise'.
         data_preprocessor (dict | nn.Module, optional): Defaults to None
             (mmengine's ``BaseDataPreprocessor``).
         init_cfg (dict, optional): Defaults to None.
 
     Attributes:
-        ablation_options (AblationOptions): ``ablation``, merged with the
-            defaults and checked once.
+        architect (Architect): Takes the architecture steps and keeps
+            their state (options, samplers, running ``|m|``, the hooks'
+            switches, the last results).
         search_arch (bool): Whether :meth:`train_step` takes an
             architecture step (False during warm-up).
-        compute_ablation (bool): Whether the architecture step runs the
-            ablated passes (set by the ablation-loss hook); False gives the
-            FairDARTS step.
-        ablation_weight_scale (float): Warm-up factor of ``w_ab``.
-        last_ablation (AblationResult, optional): The last step's ablation
-            study, None when the last step had none.
 
     Example:
         >>> import torch
@@ -105,11 +99,6 @@ class DDartsSupernet(BaseModel):
         >>> model.alpha_names()[:2], model.alpha_list()[0].shape
         (['alpha_0', 'alpha_1'], torch.Size([14, 7]))
     """
-
-    #: Mixed precision of the architecture step (ablated passes included):
-    #: False; True/'auto' (bf16 where supported, else fp16 with a dynamic
-    #: loss scale); 'bf16'; 'fp16'. Alphas and their updates stay float32.
-    arch_amp: Union[bool, str] = False
 
     def __init__(self,
                  num_cells: int = 8,
@@ -134,11 +123,9 @@ class DDartsSupernet(BaseModel):
         check_supernet_choices(mixing, share_alphas, arch_amp,
                                genotype is not None, zero_one_scope,
                                nonfinite)
-        self.nonfinite = nonfinite
         self.op_names = search_space_ops(search_space)
         alpha_init = alpha_init_options(alpha_init)
-        self.ablation_options = AblationOptions.from_dict(ablation)
-        self.arch_amp = arch_amp
+        options = AblationOptions.from_dict(ablation)
         self.zero_one_weight = float(zero_one_weight)
         self.zero_one_scope = zero_one_scope
         if genotype is not None:
@@ -147,84 +134,38 @@ class DDartsSupernet(BaseModel):
             num_cells = genotype.num_layers
         self.layout = supernet_layout(num_cells, steps, search_space,
                                       genotype, share_alphas, mixing)
-        reductions = self.reductions
-
         self.stem = build_stem(stem, 3, init_channels)
-        prev_prev, prev = self.stem.s0_channels, self.stem.s1_channels
-        reduction_prev, channels = self.stem.s0_reduced, init_channels
-        cells = []
-        for layer in range(num_cells):
-            reduction = layer in reductions
-            channels *= 2 if reduction else 1
-            cell = SearchCell(self.steps, prev_prev, prev, channels, reduction,
-                              reduction_prev, self.op_names)
-            cells.append(cell)
-            reduction_prev = reduction
-            prev_prev, prev = prev, cell.out_channels
+        cells, channels = search_cells(self.stem, self.layout, init_channels,
+                                       self.op_names)
         # BN that can normalise batched ablated passes one by one (the
         # 'batched' schedule); plain BN otherwise
-        self.cells = to_pass_batch_norm(nn.ModuleList(cells))
+        self.cells = to_pass_batch_norm(cells)
         self.global_pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(prev, num_classes)
+        self.classifier = nn.Linear(channels, num_classes)
 
         self.alphas = nn.ParameterDict({
             name: nn.Parameter(initial_alpha(self.layout, i, alpha_init,
                                              genotype))
             for i, name in enumerate(self.layout.alpha_names)
         })
-        self.deactivation = DeactivationSampler(
-            self.ablation_options.deactivation, self.ablation_options.seed)
-        self.pass_sampler = PassSampler(self.ablation_options.sample,
-                                        len(self.alphas),
-                                        self.ablation_options.seed)
-        # running mean of |m| ('running' normaliser); < 0: no step yet
-        self.register_buffer('ablation_abs_mean', torch.tensor(-1.0))
+        self.architect = Architect(len(self.alphas), options, arch_amp,
+                                   nonfinite)
+        # checkpoints of earlier versions: the architect's tensors' keys
+        self.register_load_state_dict_pre_hook(load_legacy_keys)
         self.search_arch = True
-        self.compute_ablation = True
-        self.ablation_weight_scale = 1.0
-        self.last_ablation: Optional[AblationResult] = None
-        #: ``(n,)`` norms of the last architecture step's alpha gradients
-        self.last_arch_grad_norms: Optional[torch.Tensor] = None
 
     # ------------------------------------------------------------ layout
+    search_space = _from_layout('search_space', 'The columns of an alpha.')
+    mixing = _from_layout('mixing', "'sigmoid' (Eq. 2) or 'softmax' (Eq. 1).")
+    steps = _from_layout('steps', 'Intermediate nodes per cell.')
+    num_layers = _from_layout('num_layers', 'Cells (layers).')
+    reductions = _from_layout('reductions', 'Reduction layers.')
+    sequence = _from_layout('sequence', 'Per layer, its alpha set index.')
+    set_layers = _from_layout('set_layers', 'Per alpha set, its layers.')
+
     def search_layout(self) -> SearchLayout:
         """The supernet's layout (a copy): rows, alpha sets, sharing."""
         return SearchLayout.from_dict(self.layout.to_dict())
-
-    @property
-    def search_space(self) -> str:
-        """The search space: the columns of every alpha."""
-        return self.layout.search_space
-
-    @property
-    def mixing(self) -> str:
-        """'sigmoid' (Eq. 2) or 'softmax' (Eq. 1)."""
-        return self.layout.mixing
-
-    @property
-    def steps(self) -> int:
-        """Intermediate nodes per cell."""
-        return self.layout.steps
-
-    @property
-    def num_layers(self) -> int:
-        """Cells (layers)."""
-        return self.layout.num_layers
-
-    @property
-    def reductions(self) -> List[int]:
-        """Reduction layers."""
-        return self.layout.reductions
-
-    @property
-    def sequence(self) -> List[int]:
-        """Per layer, the index of its alpha set."""
-        return self.layout.sequence
-
-    @property
-    def set_layers(self) -> List[List[int]]:
-        """Per alpha set, the layers that use it."""
-        return self.layout.set_layers
 
     def alpha_names(self) -> List[str]:
         """Names of the alpha sets (one optimizer wrapper each)."""
@@ -235,13 +176,8 @@ class DDartsSupernet(BaseModel):
         return dict(self.alphas.items())
 
     def zero_one_shares(self) -> List[float]:
-        """Per alpha set, the factor of its ``L_01^i`` (Eq. 3): 1 with
-        ``zero_one_scope='set'``; its share of all op weights with 'all'."""
-        alphas = self.alpha_list()
-        if self.zero_one_scope == 'set':
-            return [1.0] * len(alphas)
-        total = sum(alpha.numel() for alpha in alphas)
-        return [alpha.numel() / total for alpha in alphas]
+        """Per alpha set, the factor of its ``L_01^i`` (Eq. 3)."""
+        return zero_one_shares(self.alpha_list(), self.zero_one_scope)
 
     def alpha_list(self) -> List[nn.Parameter]:
         """The alpha parameters in :meth:`alpha_names` order."""
@@ -305,55 +241,24 @@ class DDartsSupernet(BaseModel):
             return dict(loss=F.cross_entropy(
                 logits, labels_of(data_samples, logits.device)))
         if mode == 'predict':
-            return self._predict(inputs, data_samples)
+            scores = F.softmax(self.forward_logits(inputs), dim=1).detach()
+            return predictions(scores, data_samples)
         raise RuntimeError(f'Invalid mode "{mode}".')
 
-    def _predict(self, inputs: torch.Tensor, data_samples=None) -> list:
-        from mmpretrain.structures import DataSample  # lazy: heavy import
-        scores = F.softmax(self.forward_logits(inputs), dim=1).detach()
-        labels = scores.argmax(dim=1, keepdim=True)
-        results = []
-        for i in range(scores.size(0)):
-            sample = (data_samples[i] if isinstance(data_samples, Sequence)
-                      else DataSample())
-            sample.set_pred_score(scores[i]).set_pred_label(labels[i])
-            results.append(sample)
-        return results
-
     # -------------------------------------------------------------- steps
-    @contextmanager
-    def frozen_bn_stats(self) -> Iterator[None]:
+    def frozen_bn_stats(self) -> ContextManager[None]:
         """Cells' BN use batch statistics without updating running ones."""
-        norms = [m for m in self.cells.modules()
-                 if isinstance(m, _BatchNorm) and m.track_running_stats]
-        for norm in norms:
-            norm.track_running_stats = False
-        try:
-            yield
-        finally:
-            for norm in norms:
-                norm.track_running_stats = True
+        return frozen_running_stats(self.cells)
 
-    @contextmanager
-    def frozen_weights(self) -> Iterator[None]:
+    def frozen_weights(self) -> ContextManager[None]:
         """Network weights without ``requires_grad`` (architecture step)."""
-        with requires_grad_off(self.weight_parameters()):
-            yield
-
-    def arch_step_options(self) -> AblationOptions:
-        """This step's :attr:`ablation_options`: mode 'none' while
-        :attr:`compute_ablation` is False, ``w_ab`` times
-        :attr:`ablation_weight_scale`."""
-        options = self.ablation_options
-        mode = options.mode if self.compute_ablation else 'none'
-        return replace(options, mode=mode,
-                       weight=options.weight * self.ablation_weight_scale)
+        return requires_grad_off(self.weight_parameters())
 
     def arch_step(self, data: dict, optim_wrapper: OptimWrapperDict,
                   reduce_fn: Optional[ReduceFn] = None
                   ) -> Dict[str, torch.Tensor]:
-        """One architecture step: see :func:`.search_steps.arch_step`."""
-        return arch_step(self, data, optim_wrapper, reduce_fn)
+        """One architecture step: :meth:`.architect.Architect.step`."""
+        return self.architect.step(self, data, optim_wrapper, reduce_fn)
 
     def train_step(self, data: dict, optim_wrapper: OptimWrapperDict, *,
                    reduce_fn: Optional[ReduceFn] = None,
@@ -369,7 +274,8 @@ class DDartsSupernet(BaseModel):
             reduce_fn (callable, optional): The architecture step's
                 reduction (see :meth:`arch_step`). Defaults to None.
             forward_model (nn.Module, optional): What runs the weight
-                forward (see :meth:`weight_step`). Defaults to None.
+                forward (see :func:`.search_steps.weight_step`). Defaults
+                to None.
             check_loss (callable, optional): Called with the weight loss
                 after the update. Defaults to None.
 
@@ -385,15 +291,8 @@ class DDartsSupernet(BaseModel):
         arch_log = {}
         if self.search_arch:
             arch_log = self.arch_step(data['arch'], optim_wrapper, reduce_fn)
-        log_vars = self.weight_step(data['weights'], optim_wrapper,
-                                    forward_model, check_loss)
+        log_vars = weight_step(self, data['weights'], optim_wrapper,
+                               forward_model, check_loss,
+                               self.architect.nonfinite)
         log_vars.update(arch_log)
         return log_vars
-
-    def weight_step(self, data: dict, optim_wrapper: OptimWrapperDict,
-                    forward_model: Optional[nn.Module] = None,
-                    check_loss: Optional[Callable[[torch.Tensor], None]] = None
-                    ) -> Dict[str, torch.Tensor]:
-        """One weight step: see :func:`.search_steps.weight_step`."""
-        return weight_step(self, data, optim_wrapper, forward_model,
-                           check_loss)

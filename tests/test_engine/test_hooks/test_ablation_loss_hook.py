@@ -36,10 +36,10 @@ def test_interval_sets_compute_ablation(fake_supernet, cls):
     flags = []
     for iteration in range(7):
         hook.before_train_iter(make_runner(model, iteration), iteration)
-        flags.append(model.compute_ablation)
+        flags.append(model.architect.compute_ablation)
     assert flags == [True, False, False, True, False, False, True]
     cls().before_train_iter(make_runner(model, 5), 5)
-    assert model.compute_ablation  # default: every iteration
+    assert model.architect.compute_ablation  # default: every iteration
 
 
 @pytest.mark.parametrize('cls', [AblationScheduleHook, AblationLossHook])
@@ -50,18 +50,19 @@ def test_weight_ramp_starts_with_the_search(fake_supernet, cls):
     for iteration in (0, 10, 20, 30, 40, 50, 60):
         hook.before_train_iter(
             make_runner(model, iteration, warmup_epochs=1), 0)
-        scales.append(model.ablation_weight_scale)
+        scales.append(model.architect.ablation_weight_scale)
     assert scales == pytest.approx([0, 0, 0.5, 1, 1, 1, 1])
     cls().before_train_iter(make_runner(model, 0), 0)
-    assert model.ablation_weight_scale == 1.0
+    assert model.architect.ablation_weight_scale == 1.0
 
 
 def test_the_schedule_writes_only_its_switches(fake_supernet):
     model = fake_supernet()
-    model.last_ablation = result = Result()
+    model.architect.last_ablation = result = Result()
     runner = make_runner(model, iteration=1)
     AblationScheduleHook(interval=2).before_train_iter(runner, 1)
-    assert not model.compute_ablation and model.last_ablation is result
+    architect = model.architect
+    assert not architect.compute_ablation and architect.last_ablation is result
     runner.visualizer.add_scalars.assert_not_called()
     assert AblationScheduleHook().get_triggered_stages() == [
         'before_train_iter']
@@ -72,14 +73,14 @@ def test_logs_marginal_contributions_and_ablation_losses(fake_supernet, cls):
     model = fake_supernet()
     runner = make_runner(model, iteration=4)
     hook = cls()
-    model.last_ablation = Result()  # the previous iteration's
+    model.architect.last_ablation = Result()  # the previous iteration's
     hook.before_train_iter(runner, 4)
-    assert model.last_ablation is None
+    assert model.architect.last_ablation is None
     hook.after_train_iter(runner, 4)  # no ablation computed: nothing logged
     runner.visualizer.add_scalars.assert_not_called()
-    model.last_ablation = Result()
+    model.architect.last_ablation = Result()
     hook.after_train_iter(runner, 4)
-    assert model.last_ablation is not None  # the supernet keeps the last
+    assert model.architect.last_ablation is not None  # it keeps the last
     scalars = runner.message_hub.log_scalars
     # the console (message hub) gets the summary only, not one key per cell
     assert not any(key.startswith(('train/ablation_M_', 'train/ablation_L_AB'))
@@ -111,14 +112,14 @@ def test_logs_the_scale_of_each_alpha_step(fake_supernet, cls):
     model = fake_supernet()
     runner = make_runner(model, iteration=2)
     hook = cls()
-    model.last_arch_grad_norms = torch.tensor([0.5, 2.0, 0.25])
+    model.architect.last_arch_grad_norms = torch.tensor([0.5, 2.0, 0.25])
     hook.after_train_iter(runner, 2)
     logged, = runner.visualizer.add_scalars.call_args.args
     assert [logged[f'ablation/grad_norm_{i}'] for i in range(3)] == [
         0.5, 2.0, 0.25]
     assert runner.message_hub.log_scalars[
         'train/ablation_max_grad_norm'].current() == 2.0
-    assert model.last_arch_grad_norms is None  # logged once
+    assert model.architect.last_arch_grad_norms is None  # logged once
 
 
 def test_the_loss_hook_is_both_hooks_with_their_arguments():

@@ -114,7 +114,8 @@ def _decide(model, flip: bool = False) -> None:
 
 
 def _run_epochs(hook, model, tmp_path, epochs, flip_each_epoch=False):
-    """``after_train_epoch`` for ``epochs`` epochs; the stop flag after each."""
+    """``after_train_epoch`` for ``epochs`` epochs; the stop flag after
+    each."""
     loop = MagicMock()
     loop.stop_training = False
     stops = []

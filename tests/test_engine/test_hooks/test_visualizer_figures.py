@@ -33,9 +33,9 @@ def ablating(base):
 
         def arch_step(self, data, optim_wrapper, reduce_fn=None) -> dict:
             log = super().arch_step(data, optim_wrapper, reduce_fn)
-            if self.compute_ablation:
-                self.last_ablation = Result(len(self.seen),
-                                            len(self.alpha_names()))
+            if self.architect.compute_ablation:
+                self.architect.last_ablation = Result(
+                    len(self.seen), len(self.alpha_names()))
             return log
 
     return AblatingSupernet

@@ -11,7 +11,7 @@ from ddarts_mm.search_space.genotype import Edge, Gene, Genotype
 from ddarts_mm.search_space.zoo import zoo_names
 from helpers import check_norm_state, darts_v2, fairdarts_a, num_params
 
-# DARTOpti's ResNet18 encoding (reference/dartopti_baselines.md).
+# DARTOpti's ResNet18 encoding (docs/search_space.md).
 RESNET18_GENE = [('simple_conv_3x3', 2, 0), ('simple_conv_3x3', 3, 2),
                  ('skip_connect', 3, 0), ('simple_conv_3x3', 4, 3),
                  ('simple_conv_3x3', 5, 4), ('skip_connect', 5, 3)]

@@ -95,7 +95,8 @@ def test_aux_layer_validation():
     cfg['aux_layer'] = 8
     with pytest.raises(ValueError, match='aux_layer 8'):
         MMPRETRAIN_MODELS.build(cfg)
-    flat = Genotype([Gene(edges_of(DARTS_V2_NORMAL), [2, 3, 4, 5])], [0, 0], [])
+    flat = Genotype([Gene(edges_of(DARTS_V2_NORMAL), [2, 3, 4, 5])], [0, 0],
+                    [])
     with pytest.raises(ValueError, match='no reduction'):
         MMPRETRAIN_MODELS.build(classifier_cfg(flat, 8))
 

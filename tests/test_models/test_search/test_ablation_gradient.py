@@ -103,14 +103,17 @@ def brute_force(model, inputs, labels, weights):
 def options(model, mode='exact', weight=W_AB, eps=EPS):
     """The model's options (its schedule) with :data:`PAPER`'s
     normaliser, the one :func:`objectives` differentiates."""
-    return replace(model.ablation_options, mode=mode, weight=weight,
-                   normalizer=PAPER.normalizer, eps=eps)
+    return replace(model.architect.ablation_options, mode=mode,
+                   weight=weight, normalizer=PAPER.normalizer, eps=eps)
 
 
 def fast(model, inputs, labels, weights, mode='exact'):
+    """The step's gradients, with the architect's ``|m|`` and sampler."""
+    architect = model.architect
     with model.frozen_weights():
         return arch_gradients(model, inputs, labels, options(model, mode),
-                              weights)
+                              weights, None, architect.ablation_abs_mean,
+                              architect.pass_sampler)
 
 
 def assert_gradients_close(got_grads, want_grads, dtype) -> None:

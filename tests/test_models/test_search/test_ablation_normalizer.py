@@ -38,13 +38,15 @@ def draws(model, seed: int = 2) -> torch.Tensor:
 
 
 def exact(model, inputs, labels, deactivation, normalizer, running=None):
-    """The exact step; ``running``: the model's running ``|m|``."""
+    """The exact step; ``running``: the architect's running ``|m|``."""
+    running_abs_mean = model.architect.ablation_abs_mean
     if running is not None:
-        model.ablation_abs_mean.copy_(running)
+        running_abs_mean.copy_(running)
     options = AblationOptions(weight=W_AB, normalizer=normalizer, tau=TAU,
                               eps=1e-12)
     with model.frozen_weights():
-        return arch_gradients(model, inputs, labels, options, deactivation)
+        return arch_gradients(model, inputs, labels, options, deactivation,
+                              running_abs_mean=running_abs_mean)
 
 
 @pytest.mark.parametrize('normalizer,running', [

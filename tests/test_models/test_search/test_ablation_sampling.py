@@ -9,7 +9,7 @@ import torch
 
 from ddarts_mm.models.search import AblationOptions
 from ddarts_mm.models.search import ablation_schedules as schedules
-from ddarts_mm.models.search.ablation import PassSampler
+from ddarts_mm.models.search.samplers import PassSampler
 from test_ablation_gradient import (batch, deactivation, fast,
                                      shared_genotype, small_supernet)
 
@@ -114,10 +114,10 @@ def test_sampled_step_uses_exact_losses_and_advances_the_sampler():
     exact_model = small_supernet(schedule='segmented')
     inputs, labels = batch()
     weights = deactivation(model)
-    state = model.pass_sampler.rng_state.clone()
+    state = model.architect.pass_sampler.rng_state.clone()
     got = fast(model, inputs, labels, weights)
     want = fast(exact_model, inputs, labels, weights)
-    assert not torch.equal(model.pass_sampler.rng_state, state)
+    assert not torch.equal(model.architect.pass_sampler.rng_state, state)
     torch.testing.assert_close(got.ablation.ablated_losses,
                                want.ablation.ablated_losses, rtol=0, atol=0)
     # one pass of four back-propagated: the gradient is an estimate
@@ -147,9 +147,9 @@ def test_without_sampling_the_state_dict_is_unchanged():
     model = small_supernet()
     assert not any('pass_sampler' in key for key in model.state_dict())
     sampled = small_supernet(ablation=dict(sample=2))
-    assert 'pass_sampler.rng_state' in sampled.state_dict()
+    assert 'architect.pass_sampler.rng_state' in sampled.state_dict()
     with pytest.raises(RuntimeError, match='ablation.sample'):
-        model.pass_sampler.draw()
+        model.architect.pass_sampler.draw()
 
 
 @pytest.mark.parametrize('value, message', [

@@ -11,6 +11,7 @@ from ddarts_mm.models.search import ablation_schedules as schedules
 from ddarts_mm.models.search.arch_amp import _LOSS_SCALE, ArchAutocast
 from ddarts_mm.models.search.cell_passes import (PassBatchNorm2d,
                                                  per_pass_batch_norm)
+from ddarts_mm.models.search.search_steps import weight_step
 from test_ablation_gradient import (SCHEDULES, batch, brute_force,
                                      deactivation, fast, shared_genotype,
                                      small_supernet)
@@ -180,7 +181,7 @@ def optim_wrappers(model):
 
 def test_arch_step_under_bf16_autocast_keeps_alphas_float32():
     model = small_supernet(dtype=torch.float32, schedule='batched')
-    model.arch_amp = 'bf16'
+    model.architect.arch_amp = 'bf16'
     inputs, labels = batch(dtype=torch.float32)
     before = [a.detach().clone() for a in model.alpha_list()]
     model.arch_step(dict(inputs=inputs, data_samples=labels),
@@ -198,8 +199,8 @@ def test_weight_step_computes_no_alpha_gradient():
         alpha.register_hook(lambda grad: calls.append(grad))
     conv = next(p for p in model.weight_parameters() if p.dim() == 4)
     old = conv.detach().clone()
-    model.weight_step(dict(inputs=inputs, data_samples=labels),
-                      optim_wrappers(model))
+    weight_step(model, dict(inputs=inputs, data_samples=labels),
+                optim_wrappers(model))
     assert not calls
     assert not torch.equal(conv, old)
     assert all(a.requires_grad and a.grad is None

@@ -10,14 +10,17 @@ iteration's log variables, in full; every entry of the state dict
 (weights, BN statistics, the deactivation generator, the running ``|m|``)
 as an 8-byte BLAKE2 digest of its dtype, shape and bytes (the weights in
 full would be 2 MB), so one changed bit in any of them fails the test and
-names the entry.
+names the entry. The entries are compared under the keys they were
+recorded with (:func:`recorded_state`: the architect's tensors were the
+supernet's own then).
 
 The file was recorded on this project's CPU with one thread, torch 2.14.1:
 floating-point results depend on the kernels, so on another torch version
 or CPU instruction set the test is skipped (the gradient tests still check
 the maths there). Re-record only for an intended change of behaviour::
 
-    OMP_NUM_THREADS=1 .venv/bin/python tests/test_models/test_search/test_golden.py
+    OMP_NUM_THREADS=1 .venv/bin/python \
+        tests/test_models/test_search/test_golden.py
 
 The demo search's first search epoch (``tools/demo.py --quick``'s search
 stage: the quick digits set, one weights-only epoch, one search epoch)
@@ -37,6 +40,7 @@ import torch
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from ddarts_mm.models.search import DDartsSupernet
+from ddarts_mm.models.search.architect import LEGACY_KEYS
 
 GOLDEN = os.path.join(os.path.dirname(__file__), 'data',
                       'golden_search_steps.pt')
@@ -112,19 +116,35 @@ def run_case(case: str) -> dict:
     logs = []
     for step in range(ITERATIONS):
         if case == 'exact-hooked':
-            model.compute_ablation, model.ablation_weight_scale = HOOKED[step]
+            architect = model.architect
+            architect.compute_ablation, architect.ablation_weight_scale = (
+                HOOKED[step])
         log_vars = model.train_step(
             dict(weights=batch(2 * step + 1), arch=batch(2 * step + 2)),
             wrapper)
         for key, value in log_vars.items():
             log_names.append(f'{step}.{key}')
             logs.append(torch.as_tensor(value).detach().reshape(()))
-    state = model.state_dict()
+    state = recorded_state(model)
     return dict(
         alphas=torch.cat([a.detach().reshape(-1) for a in model.alpha_list()]),
         log_names=log_names, logs=torch.stack(logs),
         state_names=list(state),
         state_digests=torch.stack([digest(v) for v in state.values()]))
+
+
+def recorded_state(model: DDartsSupernet) -> Dict[str, torch.Tensor]:
+    """The state dict with the keys, and in the order, of the recording.
+
+    The architect's tensors were the supernet's own then: their keys were
+    those of :data:`~ddarts_mm.models.search.architect.LEGACY_KEYS`, the
+    running ``|m|`` (a buffer of the supernet itself) first.
+    """
+    legacy = {new: old for old, new in LEGACY_KEYS.items()}
+    state = {legacy.get(key, key): value
+             for key, value in model.state_dict().items()}
+    first = 'ablation_abs_mean'
+    return {first: state.pop(first), **state}
 
 
 def environment() -> Dict[str, str]:

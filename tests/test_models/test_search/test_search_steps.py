@@ -3,7 +3,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from ddarts_mm.models.search.search_steps import (forward_loss, labels_of,
+from ddarts_mm.models.search.data_samples import labels_of
+from ddarts_mm.models.search.search_steps import (forward_loss,
                                                   requires_grad_off)
 
 

@@ -15,7 +15,7 @@ DEVICES = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
 
 
 def xception_genotype() -> Genotype:
-    """DARTOpti's Xception encoding (reference/dartopti_baselines.md)."""
+    """DARTOpti's Xception encoding (docs/search_space.md)."""
     s3 = 'sep_conv_3x3'
     genes = [
         Gene([Edge('simple_conv_1x1', 4, 0), Edge(s3, 2, 0), Edge(s3, 3, 2),
@@ -150,7 +150,7 @@ def test_arch_step_changes_only_alphas(device):
         assert torch.equal(before, param) and param.grad is None
     for before, alpha in zip(alphas, model.alpha_list()):
         assert not torch.equal(before, alpha) and alpha.grad is None
-    result = model.last_ablation
+    result = model.architect.last_ablation
     assert result.ablated_losses.shape == result.ablation_losses.shape == (4, )
     torch.testing.assert_close(result.marginal,
                                result.full_loss - result.ablated_losses)
@@ -182,7 +182,7 @@ def test_train_step_no_gradient_leak(device):
 def test_ablated_passes_leave_bn_running_stats(mode, device):
     model = small(device, ablation=dict(mode=mode))
     fair = copy.deepcopy(model)
-    fair.compute_ablation = False
+    fair.architect.compute_ablation = False
     before = bn_stats(model)
     model.arch_step(data(1), optim_wrapper(model))
     fair.arch_step(data(1), optim_wrapper(fair))
@@ -198,10 +198,11 @@ def test_ablated_passes_leave_bn_running_stats(mode, device):
 def test_none_mode_is_fairdarts():
     none = small(ablation=dict(mode='none'))
     fair = small()
-    fair.compute_ablation = False
+    fair.architect.compute_ablation = False
     for model in (none, fair):
         model.arch_step(data(1), optim_wrapper(model))
-    assert none.last_ablation is None and fair.last_ablation is None
+    assert none.architect.last_ablation is None
+    assert fair.architect.last_ablation is None
     for got, want in zip(none.alpha_list(), fair.alpha_list()):
         torch.testing.assert_close(got, want)
 
@@ -209,17 +210,18 @@ def test_none_mode_is_fairdarts():
 def test_deactivation_draws_are_reproducible_and_checkpointed():
     model = small()
     shape = (4, 5, 7)
-    first = model.deactivation.sample(shape, torch.zeros(()))
+    first = model.architect.deactivation.sample(shape, torch.zeros(()))
     state = copy.deepcopy(model.state_dict())
-    second = model.deactivation.sample(shape, torch.zeros(()))
+    second = model.architect.deactivation.sample(shape, torch.zeros(()))
     assert not torch.equal(first, second)  # advanced every iteration
     assert 0 <= first.min() and first.max() < 1
     resumed = small(ablation=dict(seed=123))
     resumed.load_state_dict(state)
     torch.testing.assert_close(
-        resumed.deactivation.sample(shape, torch.zeros(())), second)
+        resumed.architect.deactivation.sample(shape, torch.zeros(())), second)
     uniform = small(ablation=dict(deactivation='uniform'))
-    assert torch.all(uniform.deactivation.sample(shape, first) == 0.5)
+    draws = uniform.architect.deactivation.sample(shape, first)
+    assert torch.all(draws == 0.5)
 
 
 def test_reduce_fn_sees_losses_and_gradients():

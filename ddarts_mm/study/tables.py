@@ -2,7 +2,7 @@
 ``tools/study.py``.
 
 The paper's four claims, each with the measured difference, its 95%
-interval and a verdict (:mod:`.study_stats`); the methods of the main grid
+interval and a verdict (:mod:`.stats`); the methods of the main grid
 (a genotype's top-1 is the mean over its retrain seeds; searched genotypes
 are also ranked among the random ones); every pairwise comparison; the
 noise (retrain-seed spread of one genotype beside the spread between
@@ -14,9 +14,9 @@ import re
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .study_stats import (Difference, format_bootstrap, format_difference,
-                          maybe_difference, mean, ranks,
-                          pooled_within_std, sample_std, verdict)
+from .stats import (Difference, format_bootstrap, format_difference,
+                    maybe_difference, mean, ranks,
+                    pooled_within_std, sample_std, verdict)
 
 #: Paper values (Sec. 5.2.1): ``w_ab = 0.5``, ``w01 = 7``.
 PAPER_W_AB, PAPER_W01 = 0.5, 7.0

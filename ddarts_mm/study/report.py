@@ -1,6 +1,6 @@
 """The results of ``tools/study.py``: ``study.json``, ``study.md``, figures.
 
-``study.md`` holds the tables of :mod:`.study_tables`; the figures are
+``study.md`` holds the tables of :mod:`.tables`; the figures are
 ``fig2_w_ab`` (Fig. 2: minimal global loss vs ``w_ab``), ``fig3_w01`` (Fig.
 3: decided op weights vs ``w01``), ``fig4_search_top1`` (best supernet
 validation top-1 so far, per search epoch) and ``decision_curve`` (decided
@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 from ddarts_mm.utils.atomic_write import atomic_write_text
-from .study_tables import (PAPER_W01, PAPER_W_AB, _ok, _values, by_method,
-                           mean_std, study_lines, sweep_groups)
+from .tables import (PAPER_W01, PAPER_W_AB, _ok, _values, by_method,
+                     mean_std, study_lines, sweep_groups)
 
 __all__ = ['PAPER_W01', 'PAPER_W_AB', 'mean_std', 'write_figures',
            'write_study']

@@ -1,14 +1,14 @@
-"""ddarts_mm.utils.data_check: a missing data path names the page (and
+"""ddarts_mm.datasets.data_check: a missing data path names the page (and
 section) that holds the steps to get the data."""
 import os.path as osp
 
 import pytest
 from mmengine.config import Config
 
-from ddarts_mm.utils.data_check import (CLASSIFICATION_DATA_DOC,
-                                        DETECTION_DATA_DOC, FOLDER_DATA_DOC,
-                                        DataPathError, check_data_paths,
-                                        data_steps)
+from ddarts_mm.datasets.data_check import (CLASSIFICATION_DATA_DOC,
+                                           DETECTION_DATA_DOC, FOLDER_DATA_DOC,
+                                           DataPathError, check_data_paths,
+                                           data_steps)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

@@ -2,7 +2,7 @@
 
 :func:`verify_records` re-runs a sample of a study's records with today's
 code, in a scratch folder and with the settings and thread count each
-record carries (:func:`.study_records.provenance`), and lists every value
+record carries (:func:`.records.provenance`), and lists every value
 that differs (floats compared exactly).
 """
 import json
@@ -11,7 +11,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable, List, Sequence
 
-from .study import StudyRun, StudySettings, execute_run
+from .grid import StudyRun
+from .run import StudySettings, execute_run
 
 #: Values of a record that a re-run must reproduce exactly.
 CHECKED_KEYS = ('search_val_top1', 'min_global_loss', 'dominant_pct',

@@ -8,7 +8,7 @@ from typing import Any, Iterator, Optional, Tuple
 
 from mmengine.config import Config
 
-from .error_line import error_line
+from ddarts_mm.utils.error_line import error_line
 
 _DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader',
                 'arch_dataloader')
@@ -211,9 +211,8 @@ def _check_loader_files(loader: Any, name: str,
 
 def _check_demo_cifar(dataset: dict, kind: str,
                       model_classes: Optional[Tuple[str, int]]) -> None:
-    from ddarts_mm.datasets.cifar_pickle import (check_cifar_meta,
-                                                 load_cifar_file,
-                                                 read_cifar_batch)
+    from .cifar_pickle import (check_cifar_meta, load_cifar_file,
+                               read_cifar_batch)
     cifar10 = kind == 'DemoCIFAR10'
     folder = osp.join(
         str(dataset.get('data_root') or ''),

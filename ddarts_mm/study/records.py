@@ -3,7 +3,7 @@
 Every run's record carries its :func:`provenance`: the commit (and whether
 the tree had uncommitted changes), the versions of the packages that decide
 its numbers, the torch thread count (float sums, and so the results, depend
-on it) and the settings of the study; :mod:`.study_verify` re-runs records
+on it) and the settings of the study; :mod:`.verify` re-runs records
 from them.
 """
 import hashlib

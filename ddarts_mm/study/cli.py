@@ -1,13 +1,15 @@
 """The command line of ``tools/study.py`` (see ``--help``)."""
+import argparse
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
-from .study import (FIG2_W01, StudyError, StudySettings, check_method,
-                    load_study_config, method_overrides, run_study,
-                    study_grid)
-from .study_records import DEFAULT_THREADS
-from .study_verify import load_records, verify_records
+from .grid import (StudyError, StudyRun, check_method, method_overrides,
+                   study_grid)
+from .records import DEFAULT_THREADS
+from .run import StudySettings, load_study_config, run_study
+from .tables import FIG2_W01
+from .verify import load_records, verify_records
 
 #: Base configs of the committed small-scale study (docs/study.md).
 SEARCH_CONFIG = 'configs/study/search_ddarts_digits16.py'
@@ -29,9 +31,8 @@ QUICK_TRAIN = {
 }
 
 
-def study_parser():
-    import argparse
-
+def study_parser() -> argparse.ArgumentParser:
+    """The options of ``tools/study.py``."""
     from mmengine.config import DictAction
     parser = argparse.ArgumentParser(
         description='A seeded grid of D-DARTS / FairDARTS / DARTS / random '
@@ -108,7 +109,8 @@ def _data_root_options(cfg_path: str, root: str) -> dict:
     return options
 
 
-def _preflight_searches(settings: StudySettings, runs) -> None:
+def _preflight_searches(settings: StudySettings,
+                        runs: Sequence[StudyRun]) -> None:
     """The search config with each method's overrides passes
     :func:`~ddarts_mm.apis.preflight.preflight` (one line otherwise)."""
     from ddarts_mm.apis.preflight import preflight
@@ -123,7 +125,8 @@ def _preflight_searches(settings: StudySettings, runs) -> None:
         preflight(cfg, settings.search_config)
 
 
-def _shard(text: str):
+def _shard(text: str) -> Tuple[int, int]:
+    """``--shard K/N`` as ``(k, n)``, or a StudyError."""
     try:
         k, n = (int(part) for part in text.split('/'))
     except ValueError:
@@ -133,7 +136,8 @@ def _shard(text: str):
     return k, n
 
 
-def _verify(args) -> int:
+def _verify(args: argparse.Namespace) -> int:
+    """``--verify N``: 0 when every sampled record reproduces, else 1."""
     records = load_records(args.records)
     print(f'[verify] re-running {args.verify} of {len(records)} records of '
           f'{args.records}', flush=True)

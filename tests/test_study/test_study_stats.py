@@ -1,0 +1,27 @@
+"""ddarts_mm.study.stats: intervals, percentiles and verdicts."""
+import pytest
+
+from ddarts_mm.study.stats import (CONTRADICTED, INCONCLUSIVE, REPRODUCED,
+                                   difference, percentile_among,
+                                   pooled_within_std, verdict,
+                                   welch_interval)
+
+
+def test_intervals_percentiles_and_verdicts():
+    # Welch by hand: means 3 and 1, variances 1 and 1, n 3 each: se
+    # sqrt(2/3), dof 4, t(0.975, 4) = 2.776
+    got = welch_interval([2.0, 3.0, 4.0], [0.0, 1.0, 2.0])
+    assert got['diff'] == pytest.approx(2.0)
+    assert got['high'] - got['diff'] == pytest.approx(2.7764 * (2 / 3)**0.5,
+                                                      rel=1e-3)
+    clear = difference([10.0, 11.0, 12.0, 10.5], [1.0, 2.0, 1.5, 0.5])
+    assert clear.low > 0 and clear.boot_low > 0
+    assert verdict(clear) == REPRODUCED
+    assert verdict(clear, direction=-1) == CONTRADICTED
+    overlap = difference([1.0, 3.0, 2.0], [2.0, 1.0, 3.0])
+    assert verdict(overlap) == INCONCLUSIVE
+    assert percentile_among(5.0, [1.0, 2.0, 3.0, 4.0]) == 100.0
+    assert percentile_among(0.0, [1.0, 2.0]) == 0.0
+    assert percentile_among(2.0, [1.0, 2.0, 3.0, 4.0]) == 37.5  # tie: half
+    assert pooled_within_std([[1.0, 3.0], [5.0, 5.0]]) == pytest.approx(1.0)
+
