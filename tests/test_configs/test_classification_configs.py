@@ -25,11 +25,14 @@ from ddarts_mm.visualization import find_scalars_json, load_scalars  # noqa
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # the *_authors-eval_* configs only evaluate converted checkpoints of the
 # authors (tests/test_configs/test_authors_configs.py); the custom-folder
-# one: tests/test_configs/test_custom_folder_search.py
+# one: tests/test_configs/test_custom_folder_search.py; the ddarts-searched_
+# ones read the genotype a user's search wrote (tests/test_e2e/
+# test_searched_detector.py, tests/test_tools/test_genotype_detector.py)
 CONFIGS = sorted(
     osp.relpath(path, REPO) for path in glob.glob(
         osp.join(REPO, 'configs', 'classification', '*.py'))
-    if '_authors-eval_' not in path and 'custom-folder' not in path)
+    if '_authors-eval_' not in path and 'custom-folder' not in path
+    and 'ddarts-searched_' not in path)
 IMAGENET = [path for path in CONFIGS if path.endswith('_imagenet.py')]
 CIFAR = [path for path in CONFIGS if path not in IMAGENET]
 #: Crop of the ImageNet configs in the test: DARTS' ImageNet auxiliary head

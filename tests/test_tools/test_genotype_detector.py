@@ -208,3 +208,21 @@ def test_detection_stem_retraining_config_has_no_aux_head():
     crops = [t for t in cfg.train_dataloader.dataset.pipeline
              if t['type'] == 'RandomCrop']
     assert crops[0]['crop_size'] == 64
+
+
+def test_detection_stem_imagenet_retraining_config():
+    """The ImageNet retraining of a searched genotype for detection: the
+    detection stem, 8 layers at C=36 and DARTS' auxiliary head on the last
+    reduction (14x14 at 224x224), which the network built from it reads."""
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs', 'classification',
+        'ddarts-searched_8l-c36_detection-stem_imagenet.py'))
+    backbone = cfg.model.backbone
+    assert (backbone.stem, backbone.layers, backbone.init_channels) == (
+        'detection', 8, 36)
+    assert cfg.model.aux_head is not None and cfg.model.aux_layer is None
+    genotype = random_genotype(8, 4, [2, 5], seed=0, search_space='S')
+    net = DDartsNet(genotype, 4, layers=8, stem='detection',
+                    out_indices=(0, 1, 2))
+    outs = net(torch.zeros(1, 3, 224, 224))
+    assert outs[-1].shape[-1] == 14  # the aux head's input, >= its 7x7
