@@ -1,10 +1,12 @@
-# ddarts_mm: `make demo` runs the whole pipeline, `make test` the test suite.
-# Both install what is missing first (scripts/install.sh; idempotent).
+# ddarts_mm: `make demo` runs the whole pipeline, `make test` the test suite,
+# `make lint` ruff over the whole tree (rules in pyproject.toml). All install
+# what is missing first (scripts/install.sh; idempotent).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAGE ?= all
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
+LINT_ARGS ?=
 
 .PHONY: install test test-fast demo lint clean-demo
 
@@ -19,6 +21,12 @@ test-fast: install
 
 demo: install
 	$(PY) tools/demo.py --stage $(STAGE) $(DEMO_ARGS)
+
+# ruff over every Python file (rules in pyproject.toml; .gitignore'd paths
+# such as .venv and work_dirs are skipped). It reports and changes nothing;
+# `make lint LINT_ARGS=--statistics` counts the violations by rule.
+lint: install
+	$(PY) -m ruff check $(LINT_ARGS) .
 
 clean-demo:
 	rm -rf work_dirs/demo

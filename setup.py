@@ -70,10 +70,13 @@ extras_require = {
     # ONNX export (torch's exporter needs onnxscript) and its check in
     # onnxruntime (docs/deployment.md, tools/deployment/pytorch2onnx.py)
     'deploy': ['onnx', 'onnxscript', 'onnxruntime'],
+    # ruff: `make lint` (rules in pyproject.toml), pinned so that every
+    # machine reports the same violations
     'tests': ['pytest', 'scikit-learn', 'matplotlib', 'networkx', 'onnx',
-              'onnxscript', 'onnxruntime'],
+              'onnxscript', 'onnxruntime', 'ruff==0.17.5'],
 }
-extras_require['all'] = sorted({p for ps in extras_require.values() for p in ps})
+extras_require['all'] = sorted(
+    {p for ps in extras_require.values() for p in ps})
 
 add_mim_extension()
 setup(
@@ -81,6 +84,7 @@ setup(
     version='0.1.0',
     description='D-DARTS (Distributed Differentiable Architecture Search) '
     'for OpenMMLab 2.x: search, DARTOpti, classification and detection',
+    license='Apache-2.0',
     python_requires='>=3.10',
     packages=find_packages(exclude=('tests', 'configs', 'tools')),
     include_package_data=True,

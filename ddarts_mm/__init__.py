@@ -1,4 +1,5 @@
-"""ddarts_mm: D-DARTS (Distributed Differentiable Architecture Search) for OpenMMLab 2.x.
+"""ddarts_mm: D-DARTS (Distributed Differentiable Architecture Search) for
+OpenMMLab 2.x.
 
 Importing the package loads neither torch nor mmengine, and registers
 nothing: as mmdet reaches another codebase's models (``type=

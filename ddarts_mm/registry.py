@@ -7,8 +7,8 @@ here: without one, mmengine warns ``Failed to search registry with scope
 ones that only resolve mmengine's own classes (``DefaultSampler``, ``SGD``,
 ``OptimWrapper``, ``CosineAnnealingLR``, ``Visualizer``...) have no
 ``locations``: they hold nothing of ours and find everything in their
-parent. Registries a search never asks (runners, task utils, inferencers...) are
-not defined.
+parent. Registries a search never asks (runners, task utils,
+inferencers...) are not defined.
 
 The search parts (supernet, loops, hooks, optimizer constructors, wrappers,
 the train/arch split) are registered here. The evaluation network

@@ -6,8 +6,9 @@
 #   wheel outside the repository), mmdet 3.3.0, mmpretrain 1.2.0,
 #   pycocotools, cityscapesscripts, then `pip install -e .[all]`: every
 #   extra of setup.py, the test extra (pytest, onnx, onnxscript,
-#   onnxruntime: `make test` runs the ONNX export checks) and the analysis
-#   extra (seaborn, for mmdet's analyze_logs.py) included.
+#   onnxruntime: `make test` runs the ONNX export checks; ruff for
+#   `make lint`) and the analysis extra (seaborn, for mmdet's
+#   analyze_logs.py) included.
 #
 # Environment:
 #   VENV            virtual environment folder (default: .venv)
@@ -118,8 +119,8 @@ fi
 
 say "installing mmdet $MMDET_VERSION, mmpretrain $MMPRETRAIN_VERSION, pycocotools, cityscapesscripts and ddarts_mm"
 "${PIP[@]}" -q "mmdet==$MMDET_VERSION" "mmpretrain==$MMPRETRAIN_VERSION" pycocotools cityscapesscripts "$SETUPTOOLS"
-# [all]: the extras of setup.py (tests: pytest, onnx, onnxscript, onnxruntime;
-# analysis: seaborn)
+# [all]: the extras of setup.py (tests: pytest, onnx, onnxscript, onnxruntime,
+# ruff; analysis: seaborn)
 "${PIP[@]}" -q --no-build-isolation -e "$ROOT[all]"
 # mmengine's get_installed_path (behind `_base_ = 'ddarts_mm::...'` and mim)
 # looks for <site-packages>/ddarts_mm, which a PEP 660 editable install does

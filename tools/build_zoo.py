@@ -2,12 +2,18 @@
 
 A development tool, not needed at runtime: it converts the legacy reference
 genotypes (DARTS family, the D-DARTS authors' official files) with
-:mod:`ddarts_mm.search_space.legacy` and writes the DARTOpti baselines, one
-JSON file per genotype.
+:mod:`ddarts_mm.search_space.legacy` and writes the DARTOpti baselines
+(docs/search_space.md), one JSON file per genotype.
+
+``--reference`` (required) is a folder holding ``darts_family_genotypes.txt``
+(the DARTS, P-DARTS, PC-DARTS and FairDARTS genotypes as their authors'
+``genotypes.py`` write them) and ``ddarts_official_genotypes/`` (the
+``*.txt`` genotype files of the D-DARTS authors' repository,
+aheuillet/D-DARTS). Neither ships with this package (see NOTICE).
 
 Example:
-    python tools/build_zoo.py --reference /work/shared/reference
-    python tools/build_zoo.py --reference /work/shared/reference --check
+    python tools/build_zoo.py --reference REFERENCE_DIR
+    python tools/build_zoo.py --reference REFERENCE_DIR --check
 """
 import argparse
 import sys
@@ -50,7 +56,7 @@ def _edges(triples: List[tuple]) -> List[Edge]:
 
 
 def dartopti_baselines() -> Dict[str, Genotype]:
-    """ResNet18, ResNet50 and Xception as in ``dartopti_baselines.md``."""
+    """ResNet18, ResNet50 and Xception (docs/search_space.md)."""
     resnet18 = [('simple_conv_3x3', 2, 0), ('simple_conv_3x3', 3, 2),
                 ('skip_connect', 3, 0), ('simple_conv_3x3', 4, 3),
                 ('simple_conv_3x3', 5, 4), ('skip_connect', 5, 3)]
@@ -122,8 +128,7 @@ def load_legacy(path: Path) -> Genotype:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--reference', type=Path,
-                        default=Path('/work/shared/reference'),
+    parser.add_argument('--reference', type=Path, required=True,
                         help='folder with darts_family_genotypes.txt and '
                         'ddarts_official_genotypes/')
     parser.add_argument('--out', type=Path, default=ZOO_DIR,

@@ -4,4 +4,6 @@
 # Everything but the genotype is dd-c100-sparse_8l-c36_1xb128_cifar100.py.
 _base_ = './dd-c100-sparse_8l-c36_1xb128_cifar100.py'
 
-model = dict(backbone=dict(genotype='D-DARTS_threshold_edge_abl0.5_fair7_cifar100_0.85_50'))
+model = dict(
+    backbone=dict(
+        genotype='D-DARTS_threshold_edge_abl0.5_fair7_cifar100_0.85_50'))

@@ -6,7 +6,8 @@
 # C=36. Its checkpoint is what `python tools/genotype.py detector GENOTYPE
 # --layers 8 --init-channels 36 --pretrained work_dirs/<this config>/
 # epoch_250.pth` checks and loads. Set the genotype (file or zoo name):
-#   --cfg-options model.backbone.genotype=work_dirs/<search>/genotype_final_sparse.json
+#   --cfg-options \
+#       model.backbone.genotype=work_dirs/<search>/genotype_final_sparse.json
 # Steps: docs/detection.md, "Your searched cell as a detector backbone".
 _base_ = './do2-resnet18_4l-c64_1xb128_imagenet.py'
 

@@ -6,7 +6,8 @@
 #       DO-2-ResNet18_ImageNet.pth.tar \
 #       checkpoints/do2-resnet18_authors_imagenet.pth \
 #       --genotype DO-2-ResNet18 --stem detection --init-channels 64
-#   python tools/test.py configs/classification/do2-resnet18_authors-eval_imagenet.py \
+#   python tools/test.py \
+#       configs/classification/do2-resnet18_authors-eval_imagenet.py \
 #       checkpoints/do2-resnet18_authors_imagenet.pth
 #
 # Their NetworkImageNet is our DDartsNet with the detection stem and

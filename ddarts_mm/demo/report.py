@@ -117,8 +117,9 @@ def _random_comparison(report, ctx: DemoContext, train: dict) -> None:
               f'`{ctx.shown(run["genotype"])}`', f'{run["top1"]:.2f}')
              for run in randoms]
     backbones = train.get('backbones') or {}
-    rows += [(f'{name} (baseline backbone)', f'`{run["genotype"] or "mmdet ResNet, depth 18, base_channels 32"}`',
-              f'{run["top1"]:.2f}')
+    resnet = 'mmdet ResNet, depth 18, base_channels 32'
+    rows += [(f'{name} (baseline backbone)',
+              f'`{run["genotype"] or resnet}`', f'{run["top1"]:.2f}')
              for name, run in backbones.items() if name != 'searched']
     values = [run['top1'] for run in randoms]
     spread = statistics.stdev(values) if len(values) > 1 else 0.0

@@ -133,8 +133,9 @@ def _run_logged(ctx: DemoContext, run: ToolRun) -> float:
             env=tool_env(ctx, 1), stdout=log, stderr=subprocess.STDOUT)
     if status != 0:
         lines = run.log.read_text(encoding='utf-8').splitlines()[-25:]
-        raise DemoError(f'{run.name}: `{command_line(ctx, _tool_command(ctx, run.tool, run.args))}` '
-                        f'exited with status {status} (log {ctx.shown(run.log)}); its last '
+        command = command_line(ctx, _tool_command(ctx, run.tool, run.args))
+        raise DemoError(f'{run.name}: `{command}` exited with status '
+                        f'{status} (log {ctx.shown(run.log)}); its last '
                         'lines:\n' + '\n'.join(lines))
     return time.time() - start
 

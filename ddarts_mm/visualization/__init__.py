@@ -3,8 +3,9 @@
 The ``draw_*`` functions return ``(H, W, 3)`` uint8 RGB arrays for
 mmengine's ``Visualizer.add_image`` (``GenotypeHook`` and
 ``AblationLossHook`` send them during a search, docs/visualization.md);
-``plot_genotype`` and ``write_demo_report`` write files. matplotlib (Agg canvas, no pyplot) and
-networkx are imported on first use, so importing this package stays light.
+``plot_genotype`` and ``write_demo_report`` write files. matplotlib (Agg
+canvas, no pyplot) and networkx are imported on first use, so importing
+this package stays light.
 """
 from .alpha_heatmap import alpha_heatmap_figure, darts_edge_names
 from .curves import draw_marginal_contributions, marginal_contributions_figure

@@ -92,10 +92,11 @@ _base_ = '{{{{$DDARTS_MM_CONFIGS:}}}}/classification/ddarts-searched_8l-c36_cust
 train_dataloader = dict(dataset=dict(data_root='{root}'))
 val_dataloader = dict(dataset=dict(data_root='{root}'))
 test_dataloader = val_dataloader
-model = dict(backbone=dict(genotype='work_dirs/my_search/genotype_final_sparse.json'),
-             head=dict(num_classes=10))
+model = dict(
+    backbone=dict(genotype='work_dirs/my_search/genotype_final_sparse.json'),
+    head=dict(num_classes=10))
 data_preprocessor = dict(num_classes=10)
-"""
+"""  # noqa: E501 (the _base_ line: one string in the config)
 #: Tiny sizes for CPU: the recipes' structure, a few seconds per run.
 SMALL = ['train_dataloader.num_workers=0', 'train_dataloader.batch_size=8',
          'val_dataloader.num_workers=0', 'val_dataloader.batch_size=8',

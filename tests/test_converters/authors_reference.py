@@ -248,7 +248,8 @@ def add_thop_buffers(model: nn.Module) -> None:
     for module in model.modules():
         if not list(module.children()):
             continue
-        module.register_buffer('total_ops', torch.zeros(1, dtype=torch.float64))
+        module.register_buffer('total_ops',
+                               torch.zeros(1, dtype=torch.float64))
         module.register_buffer('total_params',
                                torch.zeros(1, dtype=torch.float64))
 

@@ -82,7 +82,8 @@ def test_converted_model_gives_the_authors_logits(tmp_path, genotype, stem, c,
     dst = str(tmp_path / 'out' / 'converted.pth')
     report = convert_authors_checkpoint(src, dst, genotype, stem, c, layers)
     assert report.num_classes == 10 and report.auxiliary == auxiliary
-    x = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(1))
+    x = torch.randn(2, 3, size, size,
+                    generator=torch.Generator().manual_seed(1))
     model, checkpoint = converted_model(dst, genotype, stem, c, 10, layers,
                                         auxiliary)
     with torch.no_grad():

@@ -232,7 +232,8 @@ def test_thread_count_not_cores_decides_a_run(tmp_path):
                              num_val=10).root
     ctx = _context(tmp_path)
     config = write_config(
-        ctx, tmp_path / 'cls.py', 'configs/demo/classification_ddarts_digits.py',
+        ctx, tmp_path / 'cls.py',
+        'configs/demo/classification_ddarts_digits.py',
         dict(model=dict(backbone=dict(genotype='DO-2-ResNet18', layers=None,
                                       init_channels=4)),
              train_dataloader=dict(batch_size=8,

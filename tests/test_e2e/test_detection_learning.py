@@ -44,7 +44,7 @@ def train_demo(config: str, data_root: str, work_dir: str) -> dict:
     from mmengine.runner import Runner
 
     from ddarts_mm.apis.run_config import load_config, train_parser
-    from ddarts_mm.utils import check_data_paths
+    from ddarts_mm.datasets.data_check import check_data_paths
     args = train_parser().parse_args(
         [osp.join(REPO, config), '--work-dir', work_dir])
     cfg = load_config(args)

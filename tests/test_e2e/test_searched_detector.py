@@ -10,7 +10,6 @@ retrained classifier's weights loaded, 0 missing) -> mmdet's own
 ``tools/test.py`` (box and mask AP).
 """
 import os
-import os.path as osp
 import re
 import subprocess
 import sys
@@ -39,7 +38,7 @@ val_dataloader = dict(dataset=dict(data_root='data/custom'))
 test_dataloader = val_dataloader
 model = dict(backbone=dict(genotype='mine.json'), head=dict(num_classes=10))
 data_preprocessor = dict(num_classes=10)
-"""
+"""  # noqa: E501 (the _base_ line: one string in the config)
 #: Tiny sizes for the CPU: every run a few seconds.
 LOADERS = ['train_dataloader.num_workers=0', 'train_dataloader.batch_size=8',
            'val_dataloader.num_workers=0', 'val_dataloader.batch_size=8',

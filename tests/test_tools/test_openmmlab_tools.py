@@ -33,9 +33,11 @@ CLS_LOG = DATA / 'classification_demo_scalars.json'
 DET_LOG = DATA / 'retinanet_demo_scalars.json'
 
 RETINANET_DEMO = ROOT / 'configs/demo/retinanet_do2-resnet18_fpn_demo-coco.py'
-MASK_RCNN_DEMO = ROOT / 'configs/demo/mask-rcnn_do2-resnet18_fpn_demo-cityscapes.py'
+MASK_RCNN_DEMO = (ROOT / 'configs/demo/'
+                  'mask-rcnn_do2-resnet18_fpn_demo-cityscapes.py')
 CLS_DEMO = ROOT / 'configs/demo/classification_ddarts_digits.py'
-CLS_CONFIG = ROOT / 'configs/classification/dd-c10-sparse_8l-c36_1xb128_cifar10.py'
+CLS_CONFIG = (ROOT / 'configs/classification/'
+              'dd-c10-sparse_8l-c36_1xb128_cifar10.py')
 
 
 def _env(tmp_path, stub_seaborn=False):
@@ -242,7 +244,8 @@ def test_fuse_conv_bn_detector_matches_unfused():
         expected = model(inputs, mode='tensor')
         fused = fuse_conv_bn(model)
         got = fused(inputs, mode='tensor')
-    remaining = sum(isinstance(m, _BatchNorm) for m in fused.backbone.modules())
+    remaining = sum(isinstance(m, _BatchNorm)
+                    for m in fused.backbone.modules())
     total = sum(isinstance(m, _BatchNorm)
                 for m in MODELS.build(cfg.model).backbone.modules())
     assert remaining < total

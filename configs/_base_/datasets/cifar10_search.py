@@ -6,8 +6,9 @@
 # read by BilevelSearchLoop); validation uses the test split. DARTS' split
 # in file order: shuffle=False in both SplitDataset dicts. Batch 72 per
 # GPU (reference default; the paper reports 128 on CIFAR): the batch the
-# search schedule's weights lr is for (--auto-scale-lr). Normalisation: DARTS' CIFAR_MEAN / CIFAR_STD times 255,
-# the same in its search and training (and in cifar10_darts.py).
+# search schedule's weights lr is for (--auto-scale-lr). Normalisation:
+# DARTS' CIFAR_MEAN / CIFAR_STD times 255, the same in its search and
+# training (and in cifar10_darts.py).
 dataset_type = 'mmpretrain.CIFAR10'
 data_root = 'data/cifar10'
 data_preprocessor = dict(
@@ -29,14 +30,14 @@ train_set = dict(type=dataset_type, data_root=data_root, split='train',
 train_dataloader = dict(
     batch_size=72,
     num_workers=2,
-    dataset=dict(type='ddarts_mm.SplitDataset', dataset=train_set, split='weights',
-                 ratio=0.5),
+    dataset=dict(type='ddarts_mm.SplitDataset', dataset=train_set,
+                 split='weights', ratio=0.5),
     sampler=dict(type='DefaultSampler', shuffle=True))
 arch_dataloader = dict(
     batch_size=72,
     num_workers=2,
-    dataset=dict(type='ddarts_mm.SplitDataset', dataset=train_set, split='arch',
-                 ratio=0.5),
+    dataset=dict(type='ddarts_mm.SplitDataset', dataset=train_set,
+                 split='arch', ratio=0.5),
     sampler=dict(type='DefaultSampler', shuffle=True))
 val_dataloader = dict(
     batch_size=72,

@@ -31,14 +31,14 @@ train_set = dict(type=dataset_type, data_root=data_root, split='train',
 train_dataloader = dict(
     batch_size=96,
     num_workers=5,
-    dataset=dict(type='ddarts_mm.SplitDataset', dataset=train_set, split='weights',
-                 ratio=0.5),
+    dataset=dict(type='ddarts_mm.SplitDataset', dataset=train_set,
+                 split='weights', ratio=0.5),
     sampler=dict(type='DefaultSampler', shuffle=True))
 arch_dataloader = dict(
     batch_size=96,
     num_workers=5,
-    dataset=dict(type='ddarts_mm.SplitDataset', dataset=train_set, split='arch',
-                 ratio=0.5),
+    dataset=dict(type='ddarts_mm.SplitDataset', dataset=train_set,
+                 split='arch', ratio=0.5),
     sampler=dict(type='DefaultSampler', shuffle=True))
 val_dataloader = dict(
     batch_size=96,

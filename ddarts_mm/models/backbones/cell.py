@@ -1,6 +1,6 @@
 """The evaluation cell: a fixed DAG of operations built from a :class:`Gene`.
 
-DARTS semantics (``reference/ops_and_conventions.md``): the inputs are
+DARTS semantics (``docs/search_space.md``): the inputs are
 ``s0`` (output of cell k-2) and ``s1`` (output of cell k-1); ``s0`` is
 preprocessed by a factorized reduce when cell k-1 was a reduction cell,
 otherwise by ReLU-conv1x1-BN, and ``s1`` by ReLU-conv1x1-BN, both to ``C``

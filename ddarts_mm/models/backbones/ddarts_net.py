@@ -70,7 +70,7 @@ def convert_norm_layers(module: nn.Module, norm_cfg: dict) -> nn.Module:
 class DDartsNet(BaseModule):
     """The evaluation network of a (D-)DARTS genotype.
 
-    Cells follow DARTS (``reference/ops_and_conventions.md``): the channels
+    Cells follow DARTS (``docs/search_space.md``): the channels
     ``C`` double at each reduction layer, and a cell whose gene concatenates
     ``m`` nodes outputs ``m * C`` channels.
 

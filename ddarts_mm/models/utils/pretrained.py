@@ -6,8 +6,8 @@ model`` (no file named, and skipped under ``python -O``) when no key has the
 prefix, and it loads tensors whose shapes differ from the model's with only
 a warning. :func:`load_pretrained` does the same loading with errors that
 name the file and the prefix, and reads local files with
-``torch.load(weights_only=True)`` (see DESIGN.md: weights from elsewhere
-never run code). A partial load (model weights missing from the file, or
+``torch.load(weights_only=True)`` (weights from elsewhere never run code:
+docs/pretrained.md). A partial load (model weights missing from the file, or
 file weights the model lacks) is an error unless asked for with
 ``strict=False``: an unconverted D-DARTS authors' checkpoint matches only
 its FactorizedReduce tensors, and a detector trained from such a mostly
@@ -181,8 +181,9 @@ def load_pretrained(module: nn.Module,
             f'missing (first: {", ".join(result.missing[:_SHOWN]) or "-"}), '
             f'{len(result.unexpected)} file tensors unused (first: '
             f'{", ".join(result.unexpected[:_SHOWN]) or "-"}); a D-DARTS '
-            'authors\' checkpoint needs tools/model_converters/ddarts_to_mm.py '
-            'first; set strict=False in init_cfg to load a part on purpose')
+            "authors' checkpoint needs tools/model_converters/"
+            'ddarts_to_mm.py first; set strict=False in init_cfg to load a '
+            'part on purpose')
     module.load_state_dict(
         {key: weights[key] for key in result.loaded}, strict=False)
     print_log(
