@@ -19,6 +19,11 @@ CONFIGS = sorted(
 NEEDS_A_SEARCH = {
     'configs/classification/ddarts-searched_8l-c36_custom-folder.py':
     'no such genotype file',
+    'configs/classification/'
+    'ddarts-searched_8l-c36_detection-stem_custom-folder.py':
+    'no such genotype file',
+    'configs/classification/ddarts-searched_8l-c36_detection-stem_imagenet.py':
+    'no such genotype file',
     'configs/demo/classification_ddarts_digits.py': 'no such genotype file',
     'configs/study/retrain_digits16.py': 'got NoneType',
 }
