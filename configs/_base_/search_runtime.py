@@ -11,14 +11,16 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
+    checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'))
 custom_hooks = [
     # checkpoints readable by torch.load(weights_only=True), resumable
     dict(type='SafeCheckpointHook'),
-    # ablation loss every iteration, M_i and L_AB^i logged; their curves
-    # as an image every figure_interval (5) epochs (docs/visualization.md)
-    dict(type='AblationLossHook', interval=1),
+    # ablation loss every iteration (its w_ab ramp: ramp_epochs)
+    dict(type='AblationScheduleHook', interval=1),
+    # M_i and L_AB^i logged; their curves as an image every
+    # figure_interval (5) epochs (docs/visualization.md)
+    dict(type='AblationLogHook'),
     # genotype_epoch_{k}_{method}.json / genotype_final_{method}.json; the
     # alpha heatmap, network and (at the end) gene graphs as images
     dict(type='GenotypeHook', methods=['darts', 'sparse', 'edge'],

@@ -22,7 +22,7 @@
 #   left (0.1, 0.9) in 10 epochs, at 2e-2 4.6% did; at 0.1, 87% after 2
 #   search epochs and 95% after 5 (configs/study/search_ddarts_digits16.py
 #   gives the measured curves);
-# - the stopping rule is on (GenotypeHook stop_patience=2, stop_decided=0.8:
+# - the stopping rule is on (SearchStopHook patience=2, min_decided=0.8:
 #   stop once the darts genotype has not changed for 2 search epochs with
 #   >= 80% of the op weights decided); 10 search epochs at most.
 _base_ = '../search/ddarts_8cells_cifar10.py'
@@ -90,9 +90,14 @@ param_scheduler = dict(
 train_cfg = dict(max_epochs=12, warmup_epochs=2)
 custom_hooks = [
     dict(type='SafeCheckpointHook'),
-    dict(type='AblationLossHook', interval=1),
+    dict(type='AblationScheduleHook', interval=1),
+    dict(type='AblationLogHook'),
     dict(type='GenotypeHook', methods=['darts', 'sparse', 'edge'],
-         threshold=0.85, stop_patience=2, stop_decided=0.8),
+         threshold=0.85),
+    # stop once decided: genotype unchanged for 2 search epochs, >= 80% of
+    # the op weights decided
+    dict(type='SearchStopHook', criterion='genotype', patience=2,
+         min_decided=0.8),
 ]
 
 default_hooks = dict(

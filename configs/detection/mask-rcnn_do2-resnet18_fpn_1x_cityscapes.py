@@ -23,6 +23,9 @@ custom_imports = dict(
     allow_failed_imports=False)
 # checkpoints that mmdet's own tools/test.py reads: torch.load's default
 # weights_only=True refuses mmengine's (their message hub pickles objects)
+# checkpoints written whole (a kill leaves the last one intact) and read
+# with torch.load(weights_only=True), random states included
+default_hooks = dict(checkpoint=dict(type='ddarts_mm.AtomicCheckpointHook'))
 custom_hooks = [dict(type='ddarts_mm.SafeCheckpointHook')]
 
 model = dict(

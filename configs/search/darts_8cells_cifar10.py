@@ -14,6 +14,7 @@ auto_scale_lr = dict(base_batch_size=64)
 # DARTS parses one way: two inputs per node, the strongest op (no `none`)
 custom_hooks = [
     dict(type='SafeCheckpointHook'),
-    dict(type='AblationLossHook', interval=1),
+    dict(type='AblationScheduleHook', interval=1),
+    dict(type='AblationLogHook'),
     dict(type='GenotypeHook', methods=['darts']),
 ]

@@ -12,7 +12,8 @@ _base_ = [
 ]
 custom_hooks = [
     dict(type='SafeCheckpointHook'),
-    dict(type='AblationLossHook', interval=1),
+    dict(type='AblationScheduleHook', interval=1),
+    dict(type='AblationLogHook'),
     dict(type='GenotypeHook', methods=['sparse', 'darts', 'edge'],
          threshold=0.85),
 ]

@@ -22,7 +22,8 @@ default_hooks = dict(
     checkpoint=dict(interval=-1, save_last=True))
 custom_hooks = [
     dict(type='SafeCheckpointHook'),
-    dict(type='AblationLossHook', interval=1, figure_interval=0),
+    dict(type='AblationScheduleHook', interval=1),
+    dict(type='AblationLogHook', figure_interval=0),
     dict(type='GenotypeHook', methods=['darts', 'sparse'], threshold=0.85,
          figure_interval=0),
 ]

@@ -5,7 +5,7 @@
 :class:`~.optimizers.PerCellOptimWrapperConstructor` read and write of the
 model; :class:`SearchArchitect`, what :class:`~.hooks.AblationScheduleHook`
 and :class:`~.hooks.AblationLogHook` (both in
-:class:`~.hooks.AblationLossHook`) read and write of the architect that
+:class:`~.hooks.AblationLogHook`) read and write of the architect that
 takes its architecture steps (the supernet's ``architect``).
 ``DDartsSupernet`` and its ``Architect`` implement them, and so do the
 engine tests' fakes (a test checks both). The engine never imports the

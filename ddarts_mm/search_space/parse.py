@@ -19,12 +19,20 @@ dropped, since they would carry nothing. If a whole gene ends up without
 any edge, the single strongest edge from a cell input (node 0 or 1) is
 kept with its argmax op, so that the result is always a valid genotype.
 
+Decided weights are settled first (:func:`settle_weights`): every weight
+above the decision's upper bound (0.9 by default, the paper's Fig. 3) counts
+as that bound, every weight below its lower bound (0.1) as that bound. Two
+ops the search has both kept (say 0.995 and 0.997) are then equal rather
+than ranked by noise, so the parse changes only when a weight crosses a
+bound, and a search whose weights are all decided has a fixed genotype.
+With DARTS' softmax only the upper bound applies (its small weights still
+rank the edges when ``none`` dominates).
 Ties are broken by position (lower row / op index first), so parsing is
 deterministic. Edges are listed node by node; within a node ``darts`` and
 ``sparse`` list them by decreasing strength (as DARTS does), ``edge`` by
 source node, the ops of an edge by decreasing weight.
 """
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -32,13 +40,17 @@ from .genotype import Edge, Gene, Genotype, validate_genotype
 from .layout import MIXINGS, Row, SearchLayout, dag_rows
 
 __all__ = [
-    'MIXINGS', 'PARSE_METHODS', 'PARSERS', 'Row', 'SearchLayout',
+    'DECIDED', 'MIXINGS', 'PARSE_METHODS', 'PARSERS', 'Row', 'SearchLayout',
     'count_dominant_ops', 'dag_rows', 'edge_weights', 'parse_darts',
-    'parse_edge', 'parse_gene', 'parse_genotype', 'parse_sparse'
+    'parse_edge', 'parse_gene', 'parse_genotype', 'parse_sparse',
+    'settle_weights'
 ]
 
 #: Names of the parsing methods, in the order they are usually reported.
 PARSE_METHODS: Tuple[str, ...] = ('darts', 'sparse', 'edge')
+#: Default bounds of a decided op weight ``(low, high)``: dropped below
+#: ``low``, kept above ``high`` (the paper's Fig. 3 dominant weights).
+DECIDED: Tuple[float, float] = (0.1, 0.9)
 
 
 # ---------------------------------------------------------------- methods
@@ -166,9 +178,43 @@ def edge_weights(alpha: torch.Tensor, mixing: str = 'sigmoid') -> torch.Tensor:
     return torch.sigmoid(alpha)
 
 
+def settle_weights(weights: torch.Tensor, threshold: float,
+                   decided: Optional[Tuple[float, float]] = DECIDED
+                   ) -> torch.Tensor:
+    """Weights with the decided ones settled at their bound.
+
+    Every weight at or above ``high`` becomes ``high`` and every weight at
+    or below ``low`` becomes ``low``, so the parse ranks decided ops as
+    ties (broken by position) instead of by the noise of saturated
+    sigmoids. The bounds never cross the parse's ``threshold``: ``high``
+    is raised to it and no floor is applied when ``low`` reaches it, so
+    no op is kept or dropped by the settling itself.
+
+    Args:
+        weights (Tensor): ``(E, K)`` op weights.
+        threshold (float): The parse's threshold (``-inf`` for ``darts``).
+        decided (tuple[float, float], optional): ``(low, high)``; None
+            leaves the weights as they are.
+
+    Returns:
+        Tensor: ``(E, K)`` settled weights.
+    """
+    if decided is None:
+        return weights
+    low, high = decided
+    if not 0.0 <= low <= high <= 1.0:
+        raise ValueError(f'decided must be (low, high) with 0 <= low <= '
+                         f'high <= 1, got {decided}')
+    settled = weights.clamp(max=max(high, threshold))
+    if low < threshold or threshold == float('-inf'):
+        settled = settled.clamp(min=low)
+    return settled
+
+
 def parse_gene(alpha: torch.Tensor, rows: Sequence[Row], ops: Sequence[str],
                method: str = 'sparse', threshold: float = 0.85,
-               mixing: str = 'sigmoid') -> Gene:
+               mixing: str = 'sigmoid',
+               decided: Optional[Tuple[float, float]] = DECIDED) -> Gene:
     """Parse one alpha set into a valid :class:`Gene`.
 
     DARTS' ``none`` op, when in ``ops``, is left out of both the edge
@@ -182,6 +228,8 @@ def parse_gene(alpha: torch.Tensor, rows: Sequence[Row], ops: Sequence[str],
         threshold (float): Threshold of 'sparse' and 'edge'. Defaults to
             0.85.
         mixing (str): See :func:`edge_weights`. Defaults to 'sigmoid'.
+        decided (tuple[float, float], optional): See
+            :func:`settle_weights`. Defaults to :data:`DECIDED`.
 
     Returns:
         Gene: The cell design (``concat`` None: every fed node is output).
@@ -196,6 +244,12 @@ def parse_gene(alpha: torch.Tensor, rows: Sequence[Row], ops: Sequence[str],
     if 'none' in ops:
         keep = [k for k, op in enumerate(ops) if op != 'none']
         weights, ops = weights[:, keep], [ops[k] for k in keep]
+    bound = float('-inf') if method == 'darts' else threshold
+    if decided is not None and mixing == 'softmax':
+        # a softmax's small weights still rank the edges DARTS keeps when
+        # ``none`` dominates: only saturated ones are settled
+        decided = (0.0, decided[1])
+    weights = settle_weights(weights, bound, decided)
     edges = _drop_dangling(PARSERS[method](weights, rows, ops, threshold))
     if not edges:
         edges = [_strongest_input_edge(weights, rows, ops)]
@@ -204,7 +258,9 @@ def parse_gene(alpha: torch.Tensor, rows: Sequence[Row], ops: Sequence[str],
 
 def parse_genotype(alphas: Sequence[torch.Tensor], layout: SearchLayout,
                    method: str = 'sparse',
-                   threshold: float = 0.85) -> Genotype:
+                   threshold: float = 0.85,
+                   decided: Optional[Tuple[float, float]] = DECIDED
+                   ) -> Genotype:
     """Parse every alpha set of a supernet into a :class:`Genotype`.
 
     Args:
@@ -214,6 +270,8 @@ def parse_genotype(alphas: Sequence[torch.Tensor], layout: SearchLayout,
         method (str): 'darts', 'sparse' or 'edge'. Defaults to 'sparse'.
         threshold (float): Threshold of 'sparse' and 'edge'. Defaults to
             0.85.
+        decided (tuple[float, float], optional): See
+            :func:`settle_weights`. Defaults to :data:`DECIDED`.
 
     Returns:
         Genotype: One gene per alpha set, the supernet's sequence,
@@ -223,7 +281,7 @@ def parse_genotype(alphas: Sequence[torch.Tensor], layout: SearchLayout,
         raise ValueError(f'got {len(alphas)} alpha sets, the layout has '
                          f'{len(layout.alpha_names)}')
     genes = [parse_gene(alpha, layout.rows, layout.ops, method, threshold,
-                        layout.mixing)
+                        layout.mixing, decided)
              for alpha in alphas]
     name = f'{layout.name}_{method}' if layout.name else None
     genotype = Genotype(

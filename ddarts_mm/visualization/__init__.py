@@ -2,7 +2,7 @@
 
 The ``draw_*`` functions return ``(H, W, 3)`` uint8 RGB arrays for
 mmengine's ``Visualizer.add_image`` (``GenotypeHook`` and
-``AblationLossHook`` send them during a search, docs/visualization.md);
+``AblationLogHook`` send them during a search, docs/visualization.md);
 ``plot_genotype`` and ``write_demo_report`` write files. matplotlib (Agg
 canvas, no pyplot) and networkx are imported on first use, so importing
 this package stays light.

@@ -4,7 +4,7 @@
 dir (``genotype_final_{method}.json``, the last checkpoint with its
 ``meta['ddarts_search_layout']``, and ``<timestamp>/vis_data/scalars.json``
 with the ``ablation/M_i`` and ``ablation/L_AB_i`` scalars of
-``AblationLossHook``) into pictures; :class:`MarkdownReport` assembles text,
+``AblationLogHook``) into pictures; :class:`MarkdownReport` assembles text,
 tables and pictures into a ``report.md`` written atomically.
 """
 import os
@@ -195,7 +195,7 @@ class SearchFigures:
 def _dedup_steps(series: Dict[int, Series]) -> Dict[int, Series]:
     """Keep the first value logged at each step.
 
-    ``AblationLossHook`` sends every computed value to the visualizer; the
+    ``AblationLogHook`` sends every computed value to the visualizer; the
     logger hook later logs a window average at the same step.
     """
     result = {}

@@ -4,7 +4,7 @@ mmengine's ``LocalVisBackend`` appends one JSON object per call of
 ``add_scalars`` / ``add_scalar`` to ``<work_dir>/<timestamp>/vis_data/
 scalars.json``: the logged values plus ``step`` (the iteration for training
 logs, the epoch for validation logs of epoch-based runs). The
-:class:`~ddarts_mm.engine.hooks.AblationLossHook` logs each cell's marginal
+:class:`~ddarts_mm.engine.hooks.AblationLogHook` logs each cell's marginal
 contribution ``M_i`` and ablation loss ``L_AB^i`` there like any scalar.
 """
 import json

@@ -64,7 +64,8 @@ def test_recipe(path):
     assert cfg.train_dataloader.batch_size == (96 if dataset == 'imagenet'
                                                else 72)
     hooks = [hook.type for hook in cfg.custom_hooks]
-    assert {'SafeCheckpointHook', 'AblationLossHook', 'GenotypeHook'} <= \
+    assert {'SafeCheckpointHook', 'AblationScheduleHook', 'AblationLogHook',
+            'GenotypeHook'} <= \
         set(hooks)
     assert cfg.model.ablation.mode == ('none' if 'fairdarts' in name or
                                        'ddarts-lf' in name else 'exact')

@@ -55,7 +55,8 @@ def _worker(rank: int, port: int, work_dir: str) -> None:
                              clip_grad=dict(max_norm=5.0)),
                 arch=dict(optimizer=dict(type='Adam', lr=0.05))),
             default_hooks=dict(checkpoint=None, logger=None),
-            custom_hooks=[dict(type='AblationLossHook')],
+            custom_hooks=[dict(type='AblationScheduleHook'),
+                          dict(type='AblationLogHook')],
             randomness=dict(seed=0, diff_rank_seed=True),
             log_level='WARNING',
             cfg=Config(dict(model_wrapper_cfg=dict(

@@ -670,7 +670,7 @@ CONFIG_OPTION_CASES = {
         "dict(type='GenotypeHook', dominant_low=1.5)"),
         ['custom_hooks[1]', 'dominant_low']),
     'ablation hook interval 0': (HOOK.format(
-        "dict(type='AblationLossHook', interval=0)"),
+        "dict(type='AblationScheduleHook', interval=0)"),
         ['custom_hooks[1]', 'interval']),
     'malformed genotype file': ("_base_ = BASE\nmodel = dict(genotype="
                                 "GENOTYPE)\n", ['model.genotype',

@@ -37,7 +37,7 @@ def test_writers_of_checkpoints_genotypes_and_conversions(tmp_path, umask):
     from mmengine.fileio import get_file_backend
 
     from ddarts_mm.converters.authors_checkpoint import save_checkpoint_atomic
-    from ddarts_mm.engine.hooks.safe_checkpoint_hook import ATOMIC_BACKEND
+    from ddarts_mm.engine.hooks.atomic_checkpoint_hook import ATOMIC_BACKEND
     from ddarts_mm.search_space.zoo import get_genotype
     umask(0o022)
     get_genotype('DARTS_V2').save(tmp_path / 'g.yaml')

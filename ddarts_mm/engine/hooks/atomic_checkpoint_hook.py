@@ -7,25 +7,75 @@ and ``last_checkpoint`` still names the deleted file. This hook saves
 first, then points ``last_checkpoint`` at the new, complete file (written
 atomically as well), and only then deletes the outdated checkpoint: at
 every moment ``last_checkpoint`` names a complete checkpoint on disk.
+
+Each file is written atomically too (:class:`AtomicLocalBackend`: a
+temporary file in the same folder, renamed over the target with
+``os.replace``): a run killed while it writes a checkpoint (SIGKILL, out of
+memory, power) leaves the previous checkpoint and ``last_checkpoint``
+intact, plus at most a ``.NAME.*.tmp`` file, so ``--resume`` continues from
+the last complete checkpoint.
 """
 import os.path as osp
-from typing import Optional
+from pathlib import Path
+from typing import Optional, Union
 
 from mmengine.dist import is_main_process
+from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook
 
 from ddarts_mm.registry import HOOKS
-from ddarts_mm.utils.atomic_write import atomic_write_text
+from ddarts_mm.utils.atomic_write import atomic_write_bytes, atomic_write_text
+
+#: Name of :class:`AtomicLocalBackend` in mmengine's file backends.
+ATOMIC_BACKEND = 'ddarts_mm_atomic_local'
+
+
+@register_backend(ATOMIC_BACKEND)
+class AtomicLocalBackend(LocalBackend):
+    """mmengine's local file backend whose writes are atomic."""
+
+    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
+        atomic_write_bytes(filepath, obj)
+
+    def put_text(self, obj: str, filepath: Union[str, Path],
+                 encoding: str = 'utf-8') -> None:
+        atomic_write_bytes(filepath, obj.encode(encoding))
+
+
+def use_atomic_backend(hook: CheckpointHook) -> bool:
+    """Point a ``CheckpointHook`` that writes to local disk at
+    :class:`AtomicLocalBackend`; returns whether it did."""
+    args = dict(hook.backend_args or {})
+    backend = args.get('backend', 'local')
+    if hook.file_client_args is not None or backend not in (
+            'local', ATOMIC_BACKEND):
+        return False
+    out_dir = str(hook.out_dir or '')
+    if '://' in out_dir:  # s3://, petrel://...: not a local folder
+        return False
+    args['backend'] = ATOMIC_BACKEND
+    hook.backend_args = args
+    return True
+
 
 
 @HOOKS.register_module()
 class AtomicCheckpointHook(CheckpointHook):
     """``CheckpointHook`` that deletes outdated checkpoints after saving.
 
-    Takes the arguments of mmengine's ``CheckpointHook``.
-    :class:`~ddarts_mm.engine.hooks.SafeCheckpointHook` turns the runner's
-    plain ``CheckpointHook`` into this one, so configs need not name it.
+    Takes the arguments of mmengine's ``CheckpointHook``; configs name it
+    as ``default_hooks.checkpoint.type`` (``tools/train.py`` puts it in
+    place of a plain ``CheckpointHook`` of an inherited base before the
+    runner is built). Before training, a hook that writes to local disk
+    points itself at the file backend
+    :class:`AtomicLocalBackend`
+    (checkpoints and ``last_checkpoint`` written to a temporary file, then
+    renamed over the target); other backends are left alone.
     """
+
+    def before_train(self, runner) -> None:
+        use_atomic_backend(self)
+        super().before_train(runner)
 
     def _save_checkpoint_with_step(self, runner, step: int,
                                    meta: dict) -> None:

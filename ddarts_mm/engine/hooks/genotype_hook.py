@@ -14,6 +14,7 @@ from ddarts_mm.search_space.parse import (PARSE_METHODS, SearchLayout,
                                           count_dominant_ops, parse_genotype)
 from ddarts_mm.utils.arg_checks import check_int, check_number
 from ddarts_mm.utils.atomic_write import atomic_write_text
+from .search_stop_hook import DECISION_INFO_KEY, STOP_INFO_KEY
 
 #: Key of the supernet layout in a search checkpoint's ``meta``.
 LAYOUT_META_KEY = 'ddarts_search_layout'
@@ -76,14 +77,17 @@ class GenotypeHook(Hook):
     number of edges of the ``summary_method`` genotype that changed since
     the previous epoch (``train/genotype_changes``, and
     ``train/genotype_stable_epochs``: search epochs without a change).
+    That decision is published as the message hub info
+    ``'search_decision'`` for
+    :class:`~ddarts_mm.engine.hooks.SearchStopHook`, which stops the search
+    once it has decided, and written with the curve so far to
+    ``search_decision.json`` (with the stop, when there was one).
 
-    **Stopping rule** (off unless ``stop_patience > 0``; in the spirit of
-    DARTS+'s early stopping): the search stops at the end of a searching
-    epoch once the parsed genotype has not changed for ``stop_patience``
-    search epochs and at least ``stop_decided`` of the op weights are
-    decided; it logs the epoch it stopped at (the final genotype and
-    checkpoint are written as after a full run). It also stores
-    the supernet layout in every checkpoint's ``meta`` (plain data under
+    Parsing settles decided weights (:func:`~ddarts_mm.search_space.parse.
+    settle_weights`): weights above ``dominant_high`` count as equal, as do
+    weights below ``dominant_low``, and ties go by position, so two
+    saturated ops do not swap places on noise. It also stores the supernet
+    layout in every checkpoint's ``meta`` (plain data under
     ``'ddarts_search_layout'``) so ``tools/genotype.py derive`` can parse a
     checkpoint offline.
 
@@ -113,12 +117,6 @@ class GenotypeHook(Hook):
             Defaults to 5 (about 2% of the demo search's time).
         max_gene_figures (int): At most this many gene pictures after
             training (the first distinct genes). Defaults to 16.
-        stop_patience (int): Stop the search once the ``summary_method``
-            genotype has stayed the same for this many search epochs (and
-            ``stop_decided`` holds); 0 never stops. Defaults to 0.
-        stop_decided (float): Share of op weights (in [0, 1]) that must be
-            decided (above ``dominant_high`` or below ``dominant_low``)
-            for the rule to stop. Defaults to 0.8.
     """
 
     priority = 'LOW'
@@ -132,9 +130,7 @@ class GenotypeHook(Hook):
                  summary_method: Optional[str] = None,
                  out_dir: Optional[str] = None,
                  figure_interval: int = 5,
-                 max_gene_figures: int = 16,
-                 stop_patience: int = 0,
-                 stop_decided: float = 0.8) -> None:
+                 max_gene_figures: int = 16) -> None:
         methods = [methods] if isinstance(methods, str) else list(methods)
         unknown = [m for m in methods if m not in PARSE_METHODS]
         if not methods or unknown:
@@ -144,12 +140,10 @@ class GenotypeHook(Hook):
             raise ValueError(f'threshold must be in (0, 1), got {threshold}')
         check_int('interval', interval, 1)
         for key, value in (('figure_interval', figure_interval),
-                           ('max_gene_figures', max_gene_figures),
-                           ('stop_patience', stop_patience)):
+                           ('max_gene_figures', max_gene_figures)):
             check_int(key, value, 0)
         for key, value in (('dominant_high', dominant_high),
-                           ('dominant_low', dominant_low),
-                           ('stop_decided', stop_decided)):
+                           ('dominant_low', dominant_low)):
             check_number(key, value, 0.0, 1.0, noun='a number')
         if dominant_low > dominant_high:
             raise ValueError(f'dominant_low ({dominant_low}) must not exceed '
@@ -166,8 +160,6 @@ class GenotypeHook(Hook):
         self.out_dir = out_dir
         self.figure_interval = figure_interval
         self.max_gene_figures = max_gene_figures
-        self.stop_patience = stop_patience
-        self.stop_decided = float(stop_decided)
         self._drawn_step: Optional[int] = None
         self._genotypes: Dict[str, Genotype] = {}
         #: The summary genotype of the last searching epoch, and the search
@@ -187,8 +179,9 @@ class GenotypeHook(Hook):
         layout = SearchLayout.from_supernet(model)
         params = model.arch_parameters()
         alphas = [params[name] for name in layout.alpha_names]
-        return {method: parse_genotype(alphas, layout, method,
-                                       self.threshold)
+        return {method: parse_genotype(
+            alphas, layout, method, self.threshold,
+            decided=(self.dominant_low, self.dominant_high))
                 for method in self.methods}
 
     def save(self, runner, tag: str) -> List[str]:
@@ -273,8 +266,8 @@ class GenotypeHook(Hook):
         return True if searching is None else bool(searching(runner.epoch))
 
     def track_decision(self, runner) -> None:
-        """Log the decided share and the genotype changes of a searching
-        epoch; ask the loop to stop when the stopping rule holds."""
+        """Log and publish the decided share and the genotype changes of a
+        searching epoch."""
         counts = self._log_dominant(runner)
         if not self._searching(runner):
             return
@@ -293,23 +286,15 @@ class GenotypeHook(Hook):
         for key, value in (('genotype_changes', -1 if first else changes),
                            ('genotype_stable_epochs', self.stable_epochs)):
             runner.message_hub.update_scalar(f'train/{key}', value)
-        stop = bool(self.stop_patience
-                    and self.stable_epochs >= self.stop_patience
-                    and decided >= 100.0 * self.stop_decided)
-        self._write_decision(runner, stopped=stop)
+        runner.message_hub.update_info(
+            DECISION_INFO_KEY,
+            dict(self.decision_curve[-1], stable_epochs=self.stable_epochs))
+        self._write_decision(runner)
         runner.logger.info(
             f'search decision, epoch {runner.epoch + 1}: {decided:.1f}% of '
             f'op weights decided; {self.summary_method} genotype '
             + ('parsed first' if first else f'{changes} edge(s) changed')
             + f', unchanged for {self.stable_epochs} search epoch(s)')
-        if stop:
-            runner.train_loop.stop_training = True
-            runner.logger.info(
-                f'search stopped after epoch {runner.epoch + 1}: the '
-                f'{self.summary_method} genotype has not changed for '
-                f'{self.stable_epochs} search epochs and {decided:.1f}% of '
-                f'the op weights are decided (stop_patience='
-                f'{self.stop_patience}, stop_decided={self.stop_decided:g})')
 
     def after_train_epoch(self, runner) -> None:
         last = self.is_last_train_epoch(runner)
@@ -327,22 +312,29 @@ class GenotypeHook(Hook):
 
     def after_train(self, runner) -> None:
         self.save(runner, 'final')
+        if self.decision_curve:  # with the stop, if the search stopped
+            self._write_decision(runner)
         self._log_dominant(runner)
         if self.figure_interval:
             self.draw(runner, runner.epoch, genes=self.max_gene_figures > 0)
 
-    def _write_decision(self, runner, stopped: bool = False) -> None:
-        """``search_decision.json``: the decision curve so far."""
+    def _write_decision(self, runner) -> None:
+        """``search_decision.json``: the decision curve so far, and the stop
+        (``stopped_after_epoch``, ``stop_criterion``, ``stop_reason``) once
+        a :class:`~ddarts_mm.engine.hooks.SearchStopHook` stopped it."""
         if not is_main_process():
             return
         out_dir = self.out_dir or runner.work_dir
+        stop = runner.message_hub.get_info(STOP_INFO_KEY)
+        stop = stop if isinstance(stop, dict) else {}
         atomic_write_text(
             osp.join(out_dir, DECISION_FILE),
             json.dumps(dict(summary_method=self.summary_method,
                             dominant_high=self.dominant_high,
                             dominant_low=self.dominant_low,
-                            stopped_after_epoch=(runner.epoch + 1
-                                                 if stopped else None),
+                            stopped_after_epoch=stop.get('epoch'),
+                            stop_criterion=stop.get('criterion'),
+                            stop_reason=stop.get('reason'),
                             curve=self.decision_curve), indent=1))
 
     def decision_state(self) -> dict:

@@ -10,36 +10,24 @@ state becomes plain lists and dicts; after loading, it is rebuilt. Weights
 from elsewhere (``load_from``, ``Pretrained``) load with ``weights_only=True``
 as well, so a checkpoint that hides code fails to load instead of running it.
 
-Checkpoints are also written atomically: the hook points every
-``CheckpointHook`` that writes to local disk at the file backend
-:class:`AtomicLocalBackend`, which writes a temporary file in the same
-folder and renames it (``os.replace``) over the target, and deletes
-outdated checkpoints only after the new one is complete
-(:class:`~ddarts_mm.engine.hooks.atomic_checkpoint_hook.AtomicCheckpointHook`).
-A run killed while it writes a checkpoint (SIGKILL, out of memory, power)
-leaves the previous checkpoint and ``last_checkpoint`` intact, plus at most
-a ``.NAME.*.tmp`` file, so ``--resume`` continues from the last complete
-checkpoint. The random generators' states travel in the checkpoint, so the
-resumed run draws what the uninterrupted one would have.
+The random generators' states travel in the checkpoint too, so a resumed
+run draws what the uninterrupted one would have. Writing checkpoints
+atomically (a kill while one is written leaves the previous one intact) is
+the job of the checkpoint hook the config names,
+:class:`~ddarts_mm.engine.hooks.atomic_checkpoint_hook.AtomicCheckpointHook`;
+this hook changes no other hook.
 """
-from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Union
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 import torch
-from mmengine.fileio import LocalBackend, register_backend
-from mmengine.hooks import CheckpointHook, Hook
+from mmengine.hooks import Hook
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import IterBasedTrainLoop
 
 from ddarts_mm.engine.rng_state import (RNG_STATE_KEY, capture_rng_state,
                                         restore_rng_state)
 from ddarts_mm.registry import HOOKS
-from ddarts_mm.utils.atomic_write import atomic_write_bytes
-from .atomic_checkpoint_hook import AtomicCheckpointHook
-
-#: Name of :class:`AtomicLocalBackend` in mmengine's file backends.
-ATOMIC_BACKEND = 'ddarts_mm_atomic_local'
 
 _BUFFER_TAG = '__history_buffer__'
 _ARRAY_TAG = '__ndarray__'
@@ -82,34 +70,6 @@ def from_plain(value: Any) -> Any:
     return value
 
 
-@register_backend(ATOMIC_BACKEND)
-class AtomicLocalBackend(LocalBackend):
-    """mmengine's local file backend whose writes are atomic."""
-
-    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
-        atomic_write_bytes(filepath, obj)
-
-    def put_text(self, obj: str, filepath: Union[str, Path],
-                 encoding: str = 'utf-8') -> None:
-        atomic_write_bytes(filepath, obj.encode(encoding))
-
-
-def use_atomic_backend(hook: CheckpointHook) -> bool:
-    """Point a ``CheckpointHook`` that writes to local disk at
-    :class:`AtomicLocalBackend`; returns whether it did."""
-    args = dict(hook.backend_args or {})
-    backend = args.get('backend', 'local')
-    if hook.file_client_args is not None or backend not in (
-            'local', ATOMIC_BACKEND):
-        return False
-    out_dir = str(hook.out_dir or '')
-    if '://' in out_dir:  # s3://, petrel://...: not a local folder
-        return False
-    args['backend'] = ATOMIC_BACKEND
-    hook.backend_args = args
-    return True
-
-
 class RestoreAfterSkip:
     """An iterator that calls ``restore`` before its ``skip + 1``-th item.
 
@@ -150,26 +110,24 @@ class SafeCheckpointHook(Hook):
     It makes checkpoints that
 
     - ``torch.load(weights_only=True)`` reads (plain data, see above);
-    - are whole or absent: before training, the runner's ``CheckpointHook``
-      writing to local disk uses :class:`AtomicLocalBackend`, and a plain
-      ``CheckpointHook`` becomes an :class:`AtomicCheckpointHook`, which
-      deletes outdated checkpoints only after the new one is
-      complete (other backends and subclasses are left alone);
     - hold the states of the random generators the run draws from
       (:mod:`ddarts_mm.engine.rng_state`), put back on resume right where
       the interrupted run was: at the start of the next epoch, or, in the
       middle of an epoch, when the loop has skipped the batches it already
-      used (:meth:`restore_pending_rng`; for mmengine's
+      used (the event ``after_skip_batches``, which
+      :class:`~ddarts_mm.engine.loops.BilevelSearchLoop` calls through
+      ``runner.call_hook`` once it has skipped them; for mmengine's
       ``IterBasedTrainLoop``, which draws the next batch before any hook
       runs, through :class:`RestoreAfterSkip`). Validation leaves those
       states as it found them, so it does not matter whether a run
       validated since its last checkpoint.
+
+    Checkpoints are written whole or not at all by the checkpoint hook the
+    config names (:class:`~ddarts_mm.engine.hooks.AtomicCheckpointHook`).
     """
 
     # Runs first: after loading, other hooks see the rebuilt objects. Hooks
-    # that run after it on save must store plain data (ours do). Its
-    # before_train also runs before CheckpointHook's, which builds the file
-    # backend from ``backend_args``.
+    # that run after it on save must store plain data (ours do).
     priority = 'VERY_HIGH'
 
     def __init__(self) -> None:
@@ -179,11 +137,6 @@ class SafeCheckpointHook(Hook):
     def before_train(self, runner) -> None:
         if runner.iter == 0:  # weights loaded by load_from: not a resume
             self._pending_rng = None
-        for hook in runner.hooks:
-            if isinstance(hook, CheckpointHook):
-                if type(hook) is CheckpointHook:
-                    hook.__class__ = AtomicCheckpointHook
-                use_atomic_backend(hook)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         for key in list(checkpoint):
@@ -197,6 +150,10 @@ class SafeCheckpointHook(Hook):
         if 'meta' in checkpoint:
             checkpoint['meta'] = from_plain(checkpoint['meta'])
         self._pending_rng = checkpoint.get(RNG_STATE_KEY)
+
+    def after_skip_batches(self, runner) -> None:
+        """A loop has skipped the batches a resumed run had already used."""
+        self.restore_pending_rng()
 
     def restore_pending_rng(self) -> bool:
         """Put back the random states of a resumed checkpoint, once.

@@ -211,15 +211,6 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
             lr = optim_wrapper['weights'].get_lr()['lr'][0]
             self.runner.message_hub.update_scalar('train/lr', lr)
 
-    def _restore_random_state(self) -> None:
-        """Let the hooks put back a resumed checkpoint's random states
-        (:meth:`~ddarts_mm.engine.hooks.SafeCheckpointHook.restore_pending_rng`)
-        now that the batches used before the checkpoint are skipped."""
-        for hook in self.runner.hooks:
-            restore = getattr(hook, 'restore_pending_rng', None)
-            if callable(restore):
-                restore()
-
     def run_epoch(self) -> None:
         """Iterate one epoch over weight (and arch) batches."""
         self.runner.call_hook('before_train_epoch')
@@ -246,7 +237,9 @@ class BilevelSearchLoop(EpochBasedTrainLoop):
                 next(batches)
                 if search:
                     next(arch_batches)
-            self._restore_random_state()
+            # hooks put back a resumed checkpoint's random states now
+            # (SafeCheckpointHook.after_skip_batches)
+            self.runner.call_hook('after_skip_batches')
         for idx, data_batch in enumerate(batches, start=max(done, 0)):
             arch_batch = next(arch_batches) if search else None
             self._log_weights_lr()

@@ -9,7 +9,7 @@ import pytest
 import torch
 from mmengine.logging import MessageHub
 
-from ddarts_mm.engine.hooks import GenotypeHook
+from ddarts_mm.engine.hooks import GenotypeHook, SearchStopHook
 from ddarts_mm.engine.hooks.genotype_hook import LAYOUT_META_KEY
 from ddarts_mm.search_space import Genotype
 from ddarts_mm.search_space.parse import SearchLayout
@@ -113,18 +113,23 @@ def _decide(model, flip: bool = False) -> None:
             alpha[:, 1 if flip else 0] = 5.0
 
 
-def _run_epochs(hook, model, tmp_path, epochs, flip_each_epoch=False):
-    """``after_train_epoch`` for ``epochs`` epochs; the stop flag after
-    each."""
+def _run_epochs(hook, model, tmp_path, epochs, flip_each_epoch=False,
+                stop_hook=None):
+    """``after_train_epoch`` of the genotype hook (then of ``stop_hook``)
+    for ``epochs`` epochs; the loop's stop flag after each."""
     loop = MagicMock()
     loop.stop_training = False
+    hub = MessageHub.get_instance(f'decision_{tmp_path.name}')
     stops = []
     for epoch in range(epochs):
         _decide(model, flip=flip_each_epoch and epoch % 2 == 1)
         runner = make_runner(model, tmp_path, epoch, max_epochs=epochs + 5)
+        runner.message_hub = hub
         runner.train_loop = loop
         loop.searching = lambda epoch: True
         hook.after_train_epoch(runner)
+        if stop_hook is not None:
+            stop_hook.after_train_epoch(runner)
         stops.append(loop.stop_training)
     return stops
 
@@ -132,16 +137,22 @@ def _run_epochs(hook, model, tmp_path, epochs, flip_each_epoch=False):
 def test_stopping_rule_stops_on_a_stable_decided_genotype(
         tmp_path, fake_supernet, caplog):
     model = fake_supernet(num_sets=2)
-    hook = GenotypeHook(methods=['darts'], stop_patience=2,
-                        stop_decided=0.8, figure_interval=0)
+    hook = GenotypeHook(methods=['darts'], figure_interval=0)
+    stop = SearchStopHook(patience=2, min_decided=0.8)
     with caplog.at_level(logging.INFO, logger='genotype_hook_test'):
-        stops = _run_epochs(hook, model, tmp_path, 3)
+        stops = _run_epochs(hook, model, tmp_path, 3, stop_hook=stop)
+        runner = make_runner(model, tmp_path, 2)
+        runner.message_hub = MessageHub.get_instance(
+            f'decision_{tmp_path.name}')
+        hook.after_train(runner)
     # epoch 1 parses first, epochs 2 and 3 unchanged: stop after epoch 3
     assert stops == [False, False, True]
     assert [p['changes'] for p in hook.decision_curve[:3]] == [None, 0, 0]
     assert hook.decision_curve[0]['decided_pct'] == pytest.approx(100.0)
     saved = json.loads((tmp_path / 'search_decision.json').read_text())
     assert saved['stopped_after_epoch'] == 3
+    assert saved['stop_criterion'] == 'genotype'
+    assert 'has not changed for 2 search epochs' in saved['stop_reason']
     lines = [r.getMessage() for r in caplog.records]
     assert any(line.startswith('search stopped after epoch 3') for line in
                lines)
@@ -149,12 +160,22 @@ def test_stopping_rule_stops_on_a_stable_decided_genotype(
                lines) == 3
 
 
+def test_genotype_hook_alone_never_stops(tmp_path, fake_supernet):
+    """One job per hook: the genotype hook publishes, only the stop hook
+    stops."""
+    model = fake_supernet(num_sets=2)
+    hook = GenotypeHook(methods=['darts'], figure_interval=0)
+    assert _run_epochs(hook, model, tmp_path, 4) == [False] * 4
+    assert hook.stable_epochs == 3
+
+
 def test_stopping_rule_waits_while_the_genotype_changes(tmp_path,
                                                         fake_supernet):
     model = fake_supernet(num_sets=2)
-    hook = GenotypeHook(methods=['darts'], stop_patience=1,
-                        stop_decided=0.5, figure_interval=0)
-    stops = _run_epochs(hook, model, tmp_path, 5, flip_each_epoch=True)
+    hook = GenotypeHook(methods=['darts'], figure_interval=0)
+    stops = _run_epochs(hook, model, tmp_path, 5, flip_each_epoch=True,
+                        stop_hook=SearchStopHook(patience=1,
+                                                 min_decided=0.5))
     assert stops == [False] * 5
     # every op of every edge swapped: 5 edges x 2 sets change each epoch
     assert [p['changes'] for p in hook.decision_curve] == [None] + [8] * 4
@@ -163,35 +184,56 @@ def test_stopping_rule_waits_while_the_genotype_changes(tmp_path,
 def test_stopping_rule_waits_until_enough_weights_are_decided(
         tmp_path, fake_supernet):
     model = fake_supernet(num_sets=2)  # random alphas: few decided
-    hook = GenotypeHook(methods=['darts'], stop_patience=1,
-                        stop_decided=0.9, figure_interval=0)
+    hook = GenotypeHook(methods=['darts'], figure_interval=0)
+    stop = SearchStopHook(patience=1, min_decided=0.9)
     loop = MagicMock()
     loop.stop_training = False
     for epoch in range(4):
         runner = make_runner(model, tmp_path, epoch, max_epochs=9)
+        runner.message_hub = MessageHub.get_instance(
+            f'decided_{tmp_path.name}')
         runner.train_loop = loop
         hook.after_train_epoch(runner)
+        stop.after_train_epoch(runner)
     assert hook.stable_epochs == 3 and loop.stop_training is False
-    assert GenotypeHook(stop_patience=0).stop_patience == 0  # off: default
-    with pytest.raises(ValueError, match='stop_decided'):
-        GenotypeHook(stop_decided=1.5)
-    with pytest.raises(ValueError, match='stop_patience'):
-        GenotypeHook(stop_patience=-1)
+    with pytest.raises(ValueError, match='min_decided'):
+        SearchStopHook(min_decided=1.5)
+    with pytest.raises(ValueError, match='patience'):
+        SearchStopHook(patience=0)
+    with pytest.raises(ValueError, match='criterion'):
+        SearchStopHook(criterion='loss')
+
+
+def test_decided_criterion_stops_when_the_share_stops_rising(
+        tmp_path, fake_supernet):
+    model = fake_supernet(num_sets=2)
+    hook = GenotypeHook(methods=['darts'], figure_interval=0)
+    stop = SearchStopHook(criterion='decided', patience=2, min_decided=0.8)
+    # all decided from the first epoch on, flipping: the genotype changes
+    # every epoch, the decided share does not: stops after epoch 3
+    assert _run_epochs(hook, model, tmp_path, 4, flip_each_epoch=True,
+                       stop_hook=stop) == [False, False, True, True]
+    assert 'up 0.00 points in 2 search epochs' in stop.stopped['reason']
 
 
 def test_decision_state_survives_a_checkpoint(tmp_path, fake_supernet):
     model = fake_supernet(num_sets=2)
-    hook = GenotypeHook(methods=['darts'], stop_patience=3,
-                        figure_interval=0)
-    _run_epochs(hook, model, tmp_path, 2)
+    hook = GenotypeHook(methods=['darts'], figure_interval=0)
+    stop = SearchStopHook(patience=1)
+    _run_epochs(hook, model, tmp_path, 2, stop_hook=stop)
     checkpoint = dict(meta={})
     hook.before_save_checkpoint(make_runner(model, tmp_path), checkpoint)
-    resumed = GenotypeHook(methods=['darts'], stop_patience=3,
-                           figure_interval=0)
+    stop.before_save_checkpoint(make_runner(model, tmp_path), checkpoint)
+    resumed = GenotypeHook(methods=['darts'], figure_interval=0)
     resumed.after_load_checkpoint(make_runner(model, tmp_path), checkpoint)
     assert resumed.stable_epochs == hook.stable_epochs == 1
     assert resumed.decision_curve == hook.decision_curve
     assert resumed.decision_state() == hook.decision_state()
+    resumed_stop = SearchStopHook(patience=1)
+    resumed_stop.after_load_checkpoint(make_runner(model, tmp_path),
+                                       checkpoint)
+    assert resumed_stop.stopped == stop.stopped and stop.stopped['epoch'] == 2
+    assert resumed_stop.curve == stop.curve
 
 
 def test_runner_stops_the_search_loop(tmp_path, fake_supernet,
@@ -200,9 +242,9 @@ def test_runner_stops_the_search_loop(tmp_path, fake_supernet,
     model = fake_supernet(num_sets=2)
     model.grad_sets = []  # alphas never move: the genotype is stable
     cfg = search_runner_cfg(tmp_path, model, max_epochs=6)
-    cfg['custom_hooks'] = [dict(type='GenotypeHook', methods=['darts'],
-                                stop_patience=1, stop_decided=0.0,
-                                figure_interval=0)]
+    cfg['custom_hooks'] = [
+        dict(type='GenotypeHook', methods=['darts'], figure_interval=0),
+        dict(type='SearchStopHook', patience=1, min_decided=0.0)]
     runner = Runner(**cfg)
     runner.train()
     assert runner.train_loop.epoch == 2  # parsed after 1, unchanged after 2

@@ -81,8 +81,9 @@ class TestSafeCheckpointHook(RunnerTestCase):
         cfg.work_dir = f'{self.temp_dir.name}/keep1'
         cfg.experiment_name = 'keep1'
         cfg.train_cfg.max_epochs = 3
-        cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1,
-                                            max_keep_ckpts=1)
+        cfg.default_hooks.checkpoint = dict(
+            type='ddarts_mm.AtomicCheckpointHook', interval=1,
+            max_keep_ckpts=1)
         cfg.custom_hooks = [dict(type='ddarts_mm.SafeCheckpointHook')]
         runner = self.build_runner(cfg)
         seen = []
@@ -119,7 +120,7 @@ class TestSafeCheckpointHook(RunnerTestCase):
 def test_atomic_backend_replaces_whole_files(tmp_path):
     from mmengine.fileio import get_file_backend
 
-    from ddarts_mm.engine.hooks.safe_checkpoint_hook import (
+    from ddarts_mm.engine.hooks.atomic_checkpoint_hook import (
         ATOMIC_BACKEND, AtomicLocalBackend)
     backend = get_file_backend(str(tmp_path),
                                backend_args=dict(backend=ATOMIC_BACKEND))
@@ -141,7 +142,7 @@ def test_sigkill_during_a_write_keeps_the_old_file(tmp_path):
     target.write_bytes(b'complete checkpoint')
     code = (
         'import os, signal\n'
-        'from ddarts_mm.engine.hooks.safe_checkpoint_hook import '
+        'from ddarts_mm.engine.hooks.atomic_checkpoint_hook import '
         'AtomicLocalBackend\n'
         'os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n'
         f'AtomicLocalBackend().put(b"x" * 10_000_000, {str(target)!r})\n')
@@ -152,20 +153,31 @@ def test_sigkill_during_a_write_keeps_the_old_file(tmp_path):
     assert len(leftovers) == 1 and leftovers[0].startswith('.epoch_1.pth.')
 
 
-def test_hook_switches_local_checkpoint_hooks_only():
-    from unittest.mock import Mock
+def test_atomic_checkpoint_hook_writes_local_disk_atomically(tmp_path):
+    """The checkpoint hook the config names picks the atomic backend for
+    itself; remote backends are left alone; the safe hook changes no other
+    hook (issue 25: one job per hook)."""
+    from unittest.mock import MagicMock
 
     from mmengine.hooks import CheckpointHook
 
-    from ddarts_mm.engine.hooks.safe_checkpoint_hook import ATOMIC_BACKEND
-    local = CheckpointHook(interval=1)
-    kept = CheckpointHook(interval=1, backend_args=dict(backend='petrel'))
-    remote = CheckpointHook(interval=1, out_dir='s3://bucket/run')
-    runner = Mock(hooks=[local, kept, remote])
-    SafeCheckpointHook().before_train(runner)
+    from ddarts_mm.engine.hooks import AtomicCheckpointHook
+    from ddarts_mm.engine.hooks.atomic_checkpoint_hook import (
+        ATOMIC_BACKEND, use_atomic_backend)
+    runner = MagicMock(work_dir=str(tmp_path))
+    local = AtomicCheckpointHook(interval=1)
+    kept = AtomicCheckpointHook(interval=1,
+                                backend_args=dict(backend='petrel'))
+    remote = AtomicCheckpointHook(interval=1, out_dir='s3://bucket/run')
+    assert [use_atomic_backend(h) for h in (local, kept, remote)] == [
+        True, False, False]
     assert local.backend_args == dict(backend=ATOMIC_BACKEND)
     assert kept.backend_args == dict(backend='petrel')
     assert remote.backend_args is None
+    plain = CheckpointHook(interval=1)
+    runner.hooks = [plain]
+    SafeCheckpointHook().before_train(runner)
+    assert type(plain) is CheckpointHook and plain.backend_args is None
 
 
 SEARCH = '''

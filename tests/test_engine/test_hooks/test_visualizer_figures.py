@@ -12,7 +12,7 @@ import torch
 from matplotlib.image import imread
 from mmengine.runner import Runner
 
-from ddarts_mm.engine.hooks import AblationLossHook, GenotypeHook
+from ddarts_mm.engine.hooks import AblationLogHook, GenotypeHook
 
 
 class Result:
@@ -55,7 +55,8 @@ def _run(runner_cfg, supernet, work_dir, figure_interval) -> Path:
     cfg = runner_cfg(
         work_dir, supernet(num_sets=3), max_epochs=2,
         custom_hooks=[
-            dict(type='AblationLossHook', figure_interval=figure_interval),
+            dict(type='AblationScheduleHook'),
+            dict(type='AblationLogHook', figure_interval=figure_interval),
             dict(type='GenotypeHook', methods=['sparse'],
                  figure_interval=figure_interval),
         ],
@@ -94,7 +95,7 @@ def test_figure_interval_0_writes_no_image(tmp_path, run_search):
 
 
 def test_ablation_history_is_bounded_and_spans_the_search():
-    hook = AblationLossHook(max_history=4)
+    hook = AblationLogHook(max_history=4)
     for step in range(1, 21):
         hook.record(step, Result(step, 2))
     assert len(hook.history) <= 4
@@ -108,7 +109,7 @@ def test_hooks_draw_only_at_their_interval(fake_supernet, tmp_path):
     runner.work_dir = str(tmp_path)
     runner.max_epochs = 6
     genotype = GenotypeHook(methods=['darts'], interval=1, figure_interval=3)
-    ablation = AblationLossHook(figure_interval=3)
+    ablation = AblationLogHook(figure_interval=3)
     ablation.record(1, Result(1, 2))
     for epoch in range(6):
         runner.epoch = epoch
@@ -130,4 +131,4 @@ def test_bad_figure_arguments(kwargs):
         GenotypeHook(**kwargs)
     if 'figure_interval' in kwargs:
         with pytest.raises(ValueError):
-            AblationLossHook(**kwargs)
+            AblationLogHook(**kwargs)

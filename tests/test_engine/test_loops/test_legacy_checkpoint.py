@@ -37,7 +37,8 @@ def legacy_search(work_dir, search_runner_cfg, resume_from=None):
     cfg['train_cfg']['arch_dataloader'] = random_images_loader(4, 1)
     cfg['default_hooks']['checkpoint'] = dict(type='CheckpointHook',
                                               interval=1, by_epoch=True)
-    cfg['custom_hooks'] += [dict(type='AblationLossHook'),
+    cfg['custom_hooks'] += [dict(type='AblationScheduleHook'),
+                            dict(type='AblationLogHook'),
                             dict(type='GenotypeHook', methods=['sparse'])]
     if resume_from:
         cfg.update(resume=True, load_from=resume_from)

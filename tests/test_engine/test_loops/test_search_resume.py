@@ -26,7 +26,8 @@ def _search(work_dir, search_runner_cfg, interval, by_epoch,
     cfg['train_cfg']['arch_dataloader'] = random_images_loader(4, 1)
     cfg['default_hooks']['checkpoint'] = dict(
         type='CheckpointHook', interval=interval, by_epoch=by_epoch)
-    cfg['custom_hooks'] += [dict(type='AblationLossHook'),
+    cfg['custom_hooks'] += [dict(type='AblationScheduleHook'),
+                            dict(type='AblationLogHook'),
                             dict(type='GenotypeHook', methods=['sparse'])]
     if resume_from:
         cfg.update(resume=True, load_from=resume_from)

@@ -1,13 +1,14 @@
 """The ablation hooks: AblationScheduleHook (when the ablation runs, the
-w_ab ramp), AblationLogHook (the logging) and AblationLossHook (both)."""
+w_ab ramp) and AblationLogHook (the logging), one job each; the config alias
+AblationLossHook that stands for both."""
 from unittest.mock import MagicMock
 
 import pytest
 import torch
 from mmengine.logging import MessageHub
 
-from ddarts_mm.engine.hooks import (AblationLogHook, AblationLossHook,
-                                    AblationScheduleHook)
+from ddarts_mm.apis.run_config import expand_hook_aliases
+from ddarts_mm.engine.hooks import AblationLogHook, AblationScheduleHook
 from ddarts_mm.registry import HOOKS
 
 
@@ -29,7 +30,7 @@ def make_runner(model, iteration=0, iters_per_epoch=10, warmup_epochs=0):
     return runner
 
 
-@pytest.mark.parametrize('cls', [AblationScheduleHook, AblationLossHook])
+@pytest.mark.parametrize('cls', [AblationScheduleHook])
 def test_interval_sets_compute_ablation(fake_supernet, cls):
     model = fake_supernet()
     hook = cls(interval=3)
@@ -42,7 +43,7 @@ def test_interval_sets_compute_ablation(fake_supernet, cls):
     assert model.architect.compute_ablation  # default: every iteration
 
 
-@pytest.mark.parametrize('cls', [AblationScheduleHook, AblationLossHook])
+@pytest.mark.parametrize('cls', [AblationScheduleHook])
 def test_weight_ramp_starts_with_the_search(fake_supernet, cls):
     model = fake_supernet()
     hook = cls(ramp_epochs=2)
@@ -68,7 +69,7 @@ def test_the_schedule_writes_only_its_switches(fake_supernet):
         'before_train_iter']
 
 
-@pytest.mark.parametrize('cls', [AblationLogHook, AblationLossHook])
+@pytest.mark.parametrize('cls', [AblationLogHook])
 def test_logs_marginal_contributions_and_ablation_losses(fake_supernet, cls):
     model = fake_supernet()
     runner = make_runner(model, iteration=4)
@@ -95,19 +96,19 @@ def test_logs_marginal_contributions_and_ablation_losses(fake_supernet, cls):
 
 
 def test_bad_arguments():
-    for cls in (AblationScheduleHook, AblationLossHook):
+    for cls in (AblationScheduleHook,):
         with pytest.raises(ValueError, match='interval'):
             cls(interval=0)
         with pytest.raises(ValueError, match='ramp_epochs'):
             cls(ramp_epochs=-1)
-    for cls in (AblationLogHook, AblationLossHook):
+    for cls in (AblationLogHook,):
         with pytest.raises(ValueError, match='figure_interval'):
             cls(figure_interval=-1)
         with pytest.raises(ValueError, match='max_history'):
             cls(max_history=1)
 
 
-@pytest.mark.parametrize('cls', [AblationLogHook, AblationLossHook])
+@pytest.mark.parametrize('cls', [AblationLogHook])
 def test_logs_the_scale_of_each_alpha_step(fake_supernet, cls):
     model = fake_supernet()
     runner = make_runner(model, iteration=2)
@@ -122,18 +123,31 @@ def test_logs_the_scale_of_each_alpha_step(fake_supernet, cls):
     assert model.architect.last_arch_grad_norms is None  # logged once
 
 
-def test_the_loss_hook_is_both_hooks_with_their_arguments():
-    """What existing configs list: one hook, both jobs, same arguments."""
-    hook = HOOKS.build(dict(type='AblationLossHook', interval=2,
-                            ramp_epochs=1.5, log_to_visualizer=False,
-                            figure_interval=3, max_history=8))
-    assert isinstance(hook, AblationScheduleHook)
-    assert isinstance(hook, AblationLogHook)
-    assert (hook.interval, hook.ramp_epochs, hook.log_to_visualizer,
-            hook.figure_interval, hook.max_history) == (2, 1.5, False, 3, 8)
-    assert set(hook.get_triggered_stages()) == {
-        'before_train_iter', 'after_train_iter', 'after_train_epoch'}
+def test_the_old_hook_names_expand_to_one_job_per_hook():
+    """What configs listed before issue 25 still runs: the alias becomes
+    both hooks, each with its own arguments; the genotype hook's stopping
+    arguments become a SearchStopHook."""
+    old = [dict(type='ddarts_mm.AblationLossHook', interval=2,
+                ramp_epochs=1.5, log_to_visualizer=False,
+                figure_interval=3, max_history=8),
+           dict(type='GenotypeHook', methods=['darts'], stop_patience=2,
+                stop_decided=0.7),
+           dict(type='GenotypeHook', stop_patience=0)]
+    new = expand_hook_aliases(old)
+    assert new == [
+        dict(type='ddarts_mm.AblationScheduleHook', interval=2,
+             ramp_epochs=1.5),
+        dict(type='ddarts_mm.AblationLogHook', log_to_visualizer=False,
+             figure_interval=3, max_history=8),
+        dict(type='GenotypeHook', methods=['darts']),
+        dict(type='SearchStopHook', patience=2, min_decided=0.7),
+        dict(type='GenotypeHook')]
+    hooks = [HOOKS.build(cfg) for cfg in new]
+    assert (hooks[0].interval, hooks[0].ramp_epochs) == (2, 1.5)
+    assert (hooks[1].log_to_visualizer, hooks[1].figure_interval,
+            hooks[1].max_history) == (False, 3, 8)
+    assert HOOKS.get('AblationLossHook') is None  # no class joins two jobs
+    assert set(AblationScheduleHook().get_triggered_stages()) == {
+        'before_train_iter'}
     assert set(AblationLogHook().get_triggered_stages()) == {
         'before_train_iter', 'after_train_iter', 'after_train_epoch'}
-    for name in ('AblationScheduleHook', 'AblationLogHook'):
-        assert HOOKS.get(name) is not None

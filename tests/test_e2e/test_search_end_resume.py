@@ -1,0 +1,126 @@
+"""A run's end is part of its state (issue 26, item 1).
+
+A search killed while it writes its final files (the genotypes, the
+decision curve, the figures) is finished by ``--resume``: it trains nothing
+and writes the files of the uninterrupted run, bit for bit, whether the
+search ran all its epochs or was stopped early by ``SearchStopHook``.
+All runs go through ``tools/train.py``.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+
+SEARCH = '''
+_base_ = [{base!r}]
+custom_imports = dict(imports=['ddarts_mm.engine', 'ddarts_mm.models.search',
+                               'ddarts_mm.datasets.split',
+                               'ddarts_mm.datasets.demo.cifar_dataset'
+                               ] + {extra!r})
+model = dict(num_cells=3, init_channels=4, steps=2)
+dataset = dict(type='mmpretrain.DemoCIFAR10', data_root={root!r},
+               pipeline=[dict(type='mmpretrain.PackInputs')])
+loader = dict(batch_size=8, num_workers=0, persistent_workers=False)
+train_dataloader = dict(dataset=dict(dataset=dataset), **loader)
+arch_dataloader = dict(dataset=dict(dataset=dataset), **loader)
+val_dataloader = dict(dataset=dataset, **loader)
+test_dataloader = val_dataloader
+train_cfg = dict(max_epochs=4, warmup_epochs=1)
+param_scheduler = dict(arch=dict(begin=1))
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(interval=1, max_keep_ckpts=1))
+custom_hooks = [
+    dict(type='SafeCheckpointHook'),
+    dict(type='AblationScheduleHook', interval=1),
+    dict(type='AblationLogHook', figure_interval=0),
+    dict(type='GenotypeHook', methods=['darts', 'sparse', 'edge'],
+         figure_interval=0),
+] + {stop!r} + {kill!r}
+randomness = dict(seed=0)
+'''
+
+#: Stops after the second search epoch whatever the alphas do: the
+#: decided share rises by less than 100 points in one epoch.
+STOP = [dict(type='SearchStopHook', criterion='decided', patience=1,
+             min_decided=0.0, min_delta=100.0)]
+KILL = [dict(type='KillDuringFinalWrites')]
+FINAL_FILES = ('genotype_final_darts.json', 'genotype_final_sparse.json',
+               'genotype_final_edge.json', 'search_decision.json')
+
+
+@pytest.fixture(scope='module')
+def cifar_root(tmp_path_factory) -> str:
+    from ddarts_mm.datasets import write_cifar_pickles
+    root = tmp_path_factory.mktemp('cifar')
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (24, 32, 32, 3), dtype=np.uint8)
+    labels = [i % 8 for i in range(24)]
+    write_cifar_pickles(str(root), images[:16], labels[:16], images[16:],
+                        labels[16:], [f'c{i}' for i in range(10)])
+    return str(root)
+
+
+def train(tmp_path: Path, root: str, work_dir: Path, stop: list, kill: list,
+          *flags: str) -> subprocess.CompletedProcess:
+    config = tmp_path / f'search_{len(stop)}{len(kill)}.py'
+    base = REPO / 'configs' / 'search' / 'ddarts_8cells_cifar10.py'
+    config.write_text(SEARCH.format(
+        base=str(base), root=root, stop=stop, kill=kill,
+        extra=['kill_during_final'] if kill else []))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(__file__).parent), str(REPO),
+         os.environ.get('PYTHONPATH', '')]))
+    return subprocess.run(
+        [sys.executable, str(REPO / 'tools' / 'train.py'), str(config),
+         '--work-dir', str(work_dir), *flags], capture_output=True,
+        text=True, env=env, timeout=900)
+
+
+def assert_same_end(work_dir: Path, reference: Path, epoch: int) -> None:
+    for name in FINAL_FILES:
+        assert (work_dir / name).read_bytes() == (
+            reference / name).read_bytes(), name
+    ours = torch.load(work_dir / f'epoch_{epoch}.pth', weights_only=True)
+    theirs = torch.load(reference / f'epoch_{epoch}.pth', weights_only=True)
+    assert ours['state_dict'].keys() == theirs['state_dict'].keys()
+    for key, value in theirs['state_dict'].items():
+        assert torch.equal(ours['state_dict'][key], value), key
+
+
+@pytest.mark.parametrize('stopped', [True, False],
+                         ids=['stopped-early', 'all-epochs'])
+def test_kill_during_final_writes_is_finished_by_resume(
+        tmp_path, cifar_root, stopped):
+    stop = STOP if stopped else []
+    reference = tmp_path / 'whole'
+    whole = train(tmp_path, cifar_root, reference, stop, [])
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    end = 3 if stopped else 4
+    if stopped:
+        assert 'search stopped after epoch 3' in whole.stdout + whole.stderr
+        assert not (reference / 'epoch_4.pth').exists()
+
+    work_dir = tmp_path / 'killed'
+    killed = train(tmp_path, cifar_root, work_dir, stop, KILL)
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    assert (work_dir / 'genotype_final_darts.json').is_file()
+    assert not (work_dir / 'genotype_final_sparse.json').exists()
+
+    resumed = train(tmp_path, cifar_root, work_dir, stop, [], '--resume')
+    output = resumed.stdout + resumed.stderr
+    assert resumed.returncode == 0, output[-3000:]
+    assert 'Epoch(train)' not in output  # nothing trained
+    if stopped:
+        assert ('the search stopped after epoch 3' in output
+                and 'training nothing, writing its final files' in output)
+    assert_same_end(work_dir, reference, end)
+    assert sorted(p.name for p in work_dir.glob('epoch_*.pth')) == [
+        f'epoch_{end}.pth']
