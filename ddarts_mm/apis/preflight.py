@@ -13,8 +13,16 @@ warm-up epoch, or not at all. :func:`preflight` finds them first:
   the training loop has that type (ints are accepted for floats; NaN and
   infinities are not numbers here);
 - data loaders have a positive integer ``batch_size`` and a non-negative
-  ``num_workers``; ``train_cfg`` epochs are positive, ``warmup_epochs`` in
-  ``[0, max_epochs]``;
+  ``num_workers``; ``train_cfg`` epochs are positive; a search's
+  ``warmup_epochs`` in ``[0, max_epochs)`` (at least one epoch moves the
+  alphas); ``train_cfg``, ``val_cfg`` and ``test_cfg`` have no key their
+  loop does not take;
+- the numbers of :mod:`.preflight_numbers`: learning rates, gradient-clip
+  norms, seeds, split ratios, logger and checkpoint intervals, the sizes
+  of the model (``init_channels``, cells, steps, layers) and
+  ``zero_one_weight``;
+- a local ``load_from`` file (a fresh run) is a checkpoint
+  ``torch.load(weights_only=True)`` reads;
 - a search supernet's ``ablation`` options (weight, deactivation, schedule,
   mode, normaliser, sample) are known values;
 - the model is built on PyTorch's ``meta`` device (no memory is allocated):
@@ -29,7 +37,10 @@ warm-up epoch, or not at all. :func:`preflight` finds them first:
 Each failure is a :class:`PreflightError` (a ``ValueError``) naming the
 config file and the key, or a ``DataFileError`` naming the data file.
 """
+import difflib
 import inspect
+import os.path as osp
+import re
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from mmengine.config import Config
@@ -37,6 +48,8 @@ from mmengine.config import Config
 from ddarts_mm.datasets.data_check import check_data_files
 from ddarts_mm.utils.arg_checks import check_int, is_int, is_number
 from ddarts_mm.utils.error_line import error_line
+from .preflight_error import PreflightError
+from .preflight_numbers import check_config_numbers, check_model_numbers
 
 #: Bytes per parameter a training step holds: weight, gradient, two Adam
 #: moments (float32).
@@ -44,10 +57,6 @@ TRAIN_BYTES_PER_PARAM = 16
 
 _DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader',
                 'arch_dataloader')
-
-
-class PreflightError(ValueError):
-    """An option of a config that cannot run; names the file and the key."""
 
 
 def preflight(cfg: Config, config: str, training: bool = True) -> Any:
@@ -68,8 +77,12 @@ def preflight(cfg: Config, config: str, training: bool = True) -> Any:
     """
     for name in _DATALOADERS:
         _check_loader(cfg.get(name), name, config)
+    check_config_numbers(cfg, config, training)
     if training:
         _check_train_cfg(cfg, config)
+        _check_load_from(cfg, config)
+    for key in (('val_cfg', ) if training else ('test_cfg', )):
+        _check_loop_keys(cfg, cfg.get(key), key, config)
     model = cfg.get('model')
     built = None
     if isinstance(model, dict) and isinstance(model.get('type'), str):
@@ -95,10 +108,14 @@ def check_resume_checkpoint(checkpoint: dict, where: str, cfg: Config,
     Raises:
         CheckpointError: No optimizer state (the run would go on with a
             fresh optimizer), an epoch or iteration that is not a count
-            below ``train_cfg``'s end, or weights of another architecture.
+            up to ``train_cfg``'s end (at the end, the resumed run only
+            writes its final files), or weights of another architecture
+            or another floating dtype (fp16 for an fp32 model) than
+            ``model``'s.
     """
     from ddarts_mm.utils.checkpoint_check import (CheckpointError,
-                                                  check_fits_model)
+                                                  check_fits_model,
+                                                  check_same_dtypes)
     if not checkpoint.get('optimizer'):
         raise CheckpointError(
             f'{where}: has no optimizer state (saved with save_optimizer='
@@ -114,13 +131,16 @@ def check_resume_checkpoint(checkpoint: dict, where: str, cfg: Config,
         if not is_int(value) or value < 0:
             raise CheckpointError(f'{where}: meta.{key} must be a count, got '
                                   f'{value!r:.80}')
-        if is_int(end) and value >= end:
+        # == end: the run trained everything and was stopped while it
+        # wrote its final files; resuming trains nothing and writes them
+        if is_int(end) and value > end:
             raise CheckpointError(
-                f'{where}: meta.{key} is {value}, not before train_cfg.'
-                f'{end_key}={end}: nothing would be trained (raise '
-                f'train_cfg.{end_key} to train further)')
+                f'{where}: meta.{key} is {value}, past train_cfg.'
+                f'{end_key}={end}: the checkpoint belongs to a longer run '
+                f'(raise train_cfg.{end_key} to at least {value})')
     if model is not None:
         check_fits_model(checkpoint, model.state_dict(), where)
+        check_same_dtypes(checkpoint, model.state_dict(), where)
 
 
 # ------------------------------------------------------------ simple values
@@ -155,12 +175,88 @@ def _check_train_cfg(cfg: Config, config: str) -> None:
         warmup = train_cfg['warmup_epochs']
         _check_int(warmup, config, 'train_cfg.warmup_epochs', 0)
         epochs = train_cfg.get('max_epochs')
-        if is_int(epochs) and warmup > epochs:
+        if is_int(epochs) and warmup >= epochs:
             _fail(config, 'train_cfg.warmup_epochs',
-                  f'{warmup} is more than train_cfg.max_epochs ({epochs})')
-    loop = _registered('LOOPS', train_cfg.get('type'), cfg)
+                  f'{warmup} leaves no search epoch in train_cfg.max_epochs='
+                  f'{epochs}: the alphas would never take a step and the '
+                  'final genotypes would be those of the initial alphas '
+                  '(must be below max_epochs)')
+    loop = _check_loop_keys(cfg, train_cfg, 'train_cfg', config)
     if loop is not None:
         _check_annotated(loop, train_cfg, config, 'train_cfg')
+
+
+#: The loop mmengine's Runner builds from a loop config without ``type``.
+_DEFAULT_LOOPS = dict(val_cfg='ValLoop', test_cfg='TestLoop')
+#: Keys of a loop config that are not arguments of the loop.
+_LOOP_META_KEYS = ('type', '_scope_')
+
+
+def _loop_class(cfg: Config, loop_cfg: dict, key: str) -> Optional[type]:
+    """The loop class the Runner builds from ``loop_cfg`` (None: unknown)."""
+    if 'type' in loop_cfg:
+        return _registered('LOOPS', loop_cfg['type'], cfg)
+    if key == 'train_cfg':
+        if 'by_epoch' not in loop_cfg:
+            return None
+        name = ('EpochBasedTrainLoop' if loop_cfg['by_epoch'] else
+                'IterBasedTrainLoop')
+    else:
+        name = _DEFAULT_LOOPS[key]
+    from mmengine.registry import LOOPS
+    return LOOPS.get(name)
+
+
+def _check_loop_keys(cfg: Config, loop_cfg: Any, key: str,
+                     config: str) -> Optional[type]:
+    """Refuse a key of ``train_cfg`` / ``val_cfg`` / ``test_cfg`` that is
+    no argument of its loop's ``__init__``; returns the loop class."""
+    if not isinstance(loop_cfg, dict):
+        return None
+    loop = _loop_class(cfg, loop_cfg, key)
+    if loop is None:
+        return None
+    try:
+        params = inspect.signature(loop).parameters
+    except (TypeError, ValueError):
+        return loop
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return loop
+    known = [name for name in params if name != 'runner']
+    allowed = set(known) | set(_LOOP_META_KEYS) | (
+        {'by_epoch'} if key == 'train_cfg' and 'type' not in loop_cfg else
+        set())
+    for name in loop_cfg:
+        if name in allowed:
+            continue
+        close = difflib.get_close_matches(str(name), known, n=1)
+        hint = f'; did you mean {close[0]!r}?' if close else (
+            f' (it takes {", ".join(known)})')
+        _fail(config, f'{key}.{name}',
+              f'{loop.__name__} has no argument {name!r}{hint}')
+    return loop
+
+
+#: A ``load_from`` of one of mmengine's remote schemes (``https://``,
+#: ``open-mmlab://``...): read by mmengine, not checked here.
+_REMOTE = re.compile(r'^[A-Za-z][\w+.-]*://')
+
+
+def _check_load_from(cfg: Config, config: str) -> None:
+    """A fresh run's local ``load_from`` file must be a checkpoint that
+    ``torch.load(weights_only=True)`` reads (only its pickle is read): an
+    empty or truncated file is named here, not by a bare ``EOFError`` once
+    the run has started. A file that does not exist is left to mmengine,
+    whose error names it (the shipped configs name converted checkpoints a
+    user makes first). ``--resume`` targets are checked by
+    :func:`check_resume_checkpoint`."""
+    path = cfg.get('load_from')
+    if cfg.get('resume') or not isinstance(path, str) or _REMOTE.match(
+            path) or not osp.isfile(osp.expanduser(path)):
+        return
+    from ddarts_mm.utils.checkpoint_check import load_checkpoint_safely
+    load_checkpoint_safely(osp.expanduser(path), mmap=True,
+                           field=f'load_from of {config}')
 
 
 # ---------------------------------------------------------- typed arguments
@@ -243,6 +339,7 @@ def _check_model(cfg: Config, model: dict, config: str) -> Any:
             part_cls = _registered('MODELS', part['type'], cfg)
             if part_cls is not None:
                 _check_annotated(part_cls, part, config, f'model.{key}')
+    check_model_numbers(parts, config)
     for where, part in parts.items():
         if isinstance(part.get('genotype'), str):
             _check_genotype(part['genotype'], config, f'{where}.genotype')

@@ -12,7 +12,11 @@ paths that do not exist, and a ``--resume`` (or test) checkpoint that is
 not a complete checkpoint ``torch.load(weights_only=True)`` reads.
 Options that cannot work (see :mod:`ddarts_mm.apis.preflight`) and
 ``--resume`` checkpoints that would not continue the run are found before
-the Runner creates the work dir. Whatever fails later is one line too
+the Runner creates the work dir. A work dir belongs to one run: a training
+holds its lock for its whole life (:mod:`.work_dir_lock`), and a fresh run
+into another run's checkpoints, a ``last_checkpoint`` naming a file
+outside the folder and a symbolic link pointing out of it are refused
+(:mod:`.work_dir_checks`). Whatever fails later is one line too
 (exit 2), its traceback in the run's log folder (``traceback.txt``; set
 ``DDARTS_MM_TRACEBACK=1`` to see it instead).
 ``--cfg-options`` may add keys, as mmdet's; a key close to an existing one
@@ -21,12 +25,15 @@ checks are in :mod:`.run_config`, the one-line errors in
 :mod:`.run_errors`.
 """
 import argparse
+import contextlib
 import copy
 import logging
 import os
 import os.path as osp
+import shlex
+import sys
 import warnings
-from typing import Any, List, Optional
+from typing import Any, ContextManager, List, Optional
 
 from mmengine.config import Config, ConfigDict
 
@@ -37,6 +44,10 @@ from ddarts_mm.utils.checkpoint_check import (check_fits_model,
                                               nonfinite_weights)
 from .run_config import check_types, load_config, test_parser, train_parser
 from .run_errors import ConfigError, guarded, in_run, run_main
+from .work_dir_checks import (check_fresh_run, check_no_outside_links,
+                              check_pointer_inside, forget_earlier_run,
+                              real_work_dir)
+from .work_dir_lock import WorkDirLock, check_unlocked, is_main_process
 
 
 def _enable_amp(cfg: Config) -> None:
@@ -76,8 +87,9 @@ def check_resume(cfg: Config, resume: str,
                  model: Any = None) -> Optional[dict]:
     """Check the checkpoint ``--resume`` will load before the run starts.
 
-    ``resume='auto'`` reads ``WORK_DIR/last_checkpoint`` as mmengine does;
-    a run without one starts from scratch (mmengine's behaviour). The
+    ``resume='auto'`` reads ``WORK_DIR/last_checkpoint`` as mmengine does
+    (it must name a file of the work dir); a run without one starts from
+    scratch (mmengine's behaviour). The
     checkpoint is read with ``torch.load(weights_only=True, mmap=True)``
     (only its pickle is read); a truncated file, a non-checkpoint or a
     pickle that would call code stops the run with one line, and so does a
@@ -103,6 +115,7 @@ def check_resume(cfg: Config, resume: str,
     if not target:
         raise CheckpointError(f'{pointer}: empty; pass --resume PATH with '
                               'the checkpoint to resume from')
+    check_pointer_inside(pointer, target, cfg.work_dir)
     field = f'--resume, named by {pointer}'
     checkpoint = load_checkpoint_safely(target, mmap=True, field=field)
     check_resume_checkpoint(checkpoint, f'{target} ({field})', cfg, model)
@@ -159,6 +172,32 @@ def _scale_lr(cfg: Config, runner, config: str) -> None:
         'rates are not scaled.')
 
 
+def _command(argv: Optional[List[str]]) -> str:
+    """This run's command line, as the lock file records it."""
+    if argv is None:
+        return shlex.join(sys.argv)
+    return shlex.join(['tools/train.py', *map(str, argv)])
+
+
+def _check_work_dir(work_dir: str, given: str, resuming: bool,
+                    overwrite: bool, main: bool) -> None:
+    """The rules of :mod:`.work_dir_checks` and, on the main process, that
+    no live run holds the folder (nothing is written)."""
+    if main:
+        check_unlocked(work_dir)
+    check_no_outside_links(work_dir)
+    if not resuming:
+        check_fresh_run(work_dir, given, overwrite)
+
+
+def _hold_work_dir(work_dir: str, command: str,
+                   main: bool) -> ContextManager:
+    """The work dir's lock, held by the main process (rank 0) only."""
+    if not main:
+        return contextlib.nullcontext()
+    return WorkDirLock(work_dir, command)
+
+
 def train(argv: Optional[List[str]] = None) -> int:
     """Run ``tools/train.py``; returns the exit status."""
 
@@ -181,12 +220,24 @@ def train(argv: Optional[List[str]] = None) -> int:
                          ('train_dataloader', 'val_dataloader',
                           'arch_dataloader'))
         model = preflight(cfg, args.config)
+        given = cfg.work_dir
+        cfg.work_dir = real_work_dir(given)
+        main = is_main_process(args.launcher)
+        resuming = args.resume is not None or bool(cfg.get('resume'))
+        _check_work_dir(cfg.work_dir, given, resuming, args.overwrite, main)
         if args.resume is not None:
             use_resumed_seed(cfg, check_resume(cfg, args.resume, model))
-        runner = guarded(args.config, lambda: _build_runner(cfg))
-        if args.auto_scale_lr:
-            _scale_lr(cfg, runner, args.config)
-        in_run(runner, args.config, runner.train)
+        with _hold_work_dir(cfg.work_dir, _command(argv), main):
+            # again under the lock: a run may have ended in between
+            check_no_outside_links(cfg.work_dir)
+            if not resuming:
+                check_fresh_run(cfg.work_dir, given, args.overwrite)
+                if args.overwrite and main:
+                    forget_earlier_run(cfg.work_dir)
+            runner = guarded(args.config, lambda: _build_runner(cfg))
+            if args.auto_scale_lr:
+                _scale_lr(cfg, runner, args.config)
+            in_run(runner, args.config, runner.train)
 
     return run_main(main, argv)
 
@@ -211,6 +262,8 @@ def test(argv: Optional[List[str]] = None) -> int:
         check_types(cfg, args.config)
         check_data_paths(cfg, args.config, ('test_dataloader',))
         model = preflight(cfg, args.config, training=False)
+        cfg.work_dir = real_work_dir(cfg.work_dir)
+        check_no_outside_links(cfg.work_dir)  # mmengine copies the config
         checkpoint = load_checkpoint_safely(args.checkpoint, mmap=True,
                                             field='CHECKPOINT')
         if model is not None:

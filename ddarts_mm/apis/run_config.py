@@ -1,15 +1,18 @@
 """The config side of ``tools/train.py`` and ``tools/test.py``.
 
-The flags (mmdet's), reading a config (:func:`read_config`), applying
-``--cfg-options`` with a check for misspelt keys
-(:func:`check_cfg_options`), DDP without ``device_ids`` for a distributed
+The flags (mmdet's, and ``--overwrite``), reading a config
+(:func:`read_config`), applying ``--cfg-options`` with a check for misspelt
+keys (:func:`check_cfg_options`) and ``dict(...)`` values
+(:class:`CfgOptionsAction`), DDP without ``device_ids`` for a distributed
 run on CPU (:func:`cpu_model_wrapper`) and checking that every ``type`` of
 the config is in the registry the Runner builds it from
 (:func:`check_types`), before anything is written.
 """
 import argparse
+import ast
 import difflib
 import os.path as osp
+import re
 import warnings
 from typing import Any, List
 
@@ -24,11 +27,59 @@ from .run_errors import OUR_ERRORS, ConfigError
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
 
+#: A ``--cfg-options`` value holding ``dict(...)``, which mmengine's
+#: ``DictAction`` does not parse (a string, or a RecursionError).
+_DICT_VALUE = re.compile(r'(^|[\[(,])\s*dict\s*\(')
+
+
+def dotted_keys(key: str, value: str) -> str:
+    """``key=dict(a=1, b='x')`` as dotted options: ``key.a=1 key.b=x``
+    (``key.NAME=VALUE`` when ``value`` is not such a call)."""
+    try:
+        call = ast.parse(value.strip(), mode='eval').body
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                and call.func.id == 'dict' and not call.args
+                and call.keywords and all(k.arg for k in call.keywords)):
+            raise ValueError(value)
+        return ' '.join(f'{key}.{k.arg}={ast.literal_eval(k.value)}'
+                        for k in call.keywords)
+    except (SyntaxError, ValueError, TypeError):
+        return f'{key}.NAME=VALUE'
+
+
+class CfgOptionsAction(DictAction):
+    """mmengine's ``DictAction`` (``--cfg-options``), refusing a value that
+    holds ``dict(...)`` with one line that gives the dotted keys to use.
+
+    mmengine parses ``key=dict(a=1,b=2)`` into endless recursion and
+    ``key=dict(a=1)`` into the string ``'dict(a=1)'``; mmdet's answer is to
+    set each key with a dot (``model.cost.metric=flops``).
+
+    Raises:
+        ConfigError: Naming the config (when it was given before the
+            option) and the option.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for item in values:
+            key, sep, value = item.partition('=')
+            if sep and _DICT_VALUE.search(value):
+                config = getattr(namespace, 'config', None)
+                raise ConfigError(
+                    (f'{config}: ' if config else '') +
+                    f'--cfg-options {item}: dict(...) values are not parsed '
+                    'by --cfg-options; set each key with a dot instead: '
+                    f'{dotted_keys(key, value)}')
+        super().__call__(parser, namespace, values, option_string)
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, xxx=yyy (see mmdet)')
+        '--cfg-options', nargs='+', action=CfgOptionsAction,
+        help='override settings of the config, xxx=yyy (see mmdet); a dict '
+        'is set key by key: model.cost.metric=flops, not '
+        'model.cost=dict(metric=...)')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         help='job launcher')
@@ -45,7 +96,13 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from this checkpoint, or from the latest checkpoint in '
-        'the work dir when no path is given')
+        'the work dir when no path is given (its last_checkpoint, which must '
+        'name a file of the work dir)')
+    parser.add_argument(
+        '--overwrite', action='store_true',
+        help='start a new run in a work dir that holds the checkpoints of an '
+        'earlier run (refused without it); its last_checkpoint is removed, '
+        'its other files are overwritten as the new run writes its own')
     _common(parser)
     return parser
 
@@ -152,11 +209,12 @@ def load_config(args: argparse.Namespace) -> Config:
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    hooks = list(cfg.get('custom_hooks') or [])
+    hooks = expand_hook_aliases(list(cfg.get('custom_hooks') or []))
     if not any(str(h.get('type', '')).endswith('SafeCheckpointHook')
                for h in hooks):
         hooks.append(dict(type='ddarts_mm.SafeCheckpointHook'))
     cfg.custom_hooks = hooks
+    name_atomic_checkpoint_hook(cfg)
     imports = cfg.get('custom_imports') or dict(imports=[])
     modules = list(imports.get('imports', []))
     if 'ddarts_mm.engine' not in modules:
@@ -167,6 +225,72 @@ def load_config(args: argparse.Namespace) -> Config:
     _import_custom_modules(cfg)
     cpu_model_wrapper(cfg)
     return cfg
+
+
+#: ``AblationLossHook`` (before issue 25): the two hooks it joined, and the
+#: arguments each takes.
+ABLATION_HOOK_PARTS = (
+    ('AblationScheduleHook', ('interval', 'ramp_epochs')),
+    ('AblationLogHook', ('log_to_visualizer', 'figure_interval',
+                         'max_history')),
+)
+
+
+#: ``GenotypeHook``'s stopping arguments (before issue 25) and the
+#: ``SearchStopHook`` arguments they became.
+STOP_ARGUMENTS = (('stop_patience', 'patience'),
+                  ('stop_decided', 'min_decided'))
+
+
+def expand_hook_aliases(hooks: list) -> list:
+    """Replace the hooks configs listed before each hook had one job by the
+    hooks they stand for (see CHANGELOG.md).
+
+    ``dict(type='AblationLossHook', interval=1, figure_interval=5)``
+    becomes ``AblationScheduleHook(interval=1)`` and
+    ``AblationLogHook(figure_interval=5)``: each argument goes to the hook
+    that takes it. A ``GenotypeHook`` with ``stop_patience=K > 0`` and
+    ``stop_decided=d`` is followed by ``SearchStopHook(patience=K,
+    min_decided=d)`` (``stop_patience=0`` never stopped: it is dropped).
+    Other hooks are left as they are.
+    """
+    expanded = []
+    for hook in hooks:
+        kind = str(hook.get('type', '')) if isinstance(hook, dict) else ''
+        name = kind.split('.')[-1]
+        if name == 'GenotypeHook' and any(old in hook for old, _ in
+                                          STOP_ARGUMENTS):
+            hook = dict(hook)
+            stop = {new: hook.pop(old) for old, new in STOP_ARGUMENTS
+                    if old in hook}
+            expanded.append(hook)
+            if stop.get('patience', 0):
+                expanded.append(dict(type=kind[:-len(name)] +
+                                     'SearchStopHook', **stop))
+            continue
+        if name != 'AblationLossHook':
+            expanded.append(hook)
+            continue
+        scope = kind[:-len('AblationLossHook')]
+        args = {k: v for k, v in hook.items() if k != 'type'}
+        for name, keys in ABLATION_HOOK_PARTS:
+            expanded.append(dict(type=scope + name,
+                                 **{k: args.pop(k) for k in keys
+                                    if k in args}))
+        if args:  # an argument neither takes: let the first hook say so
+            expanded[-2].update(args)
+    return expanded
+
+
+def name_atomic_checkpoint_hook(cfg: Config) -> None:
+    """A plain ``CheckpointHook`` (inherited from an mmdet or mmpretrain
+    base) becomes ``ddarts_mm.AtomicCheckpointHook``, which writes each
+    checkpoint whole and removes an outdated one only after the new one is
+    complete; a config that names another checkpoint hook keeps it."""
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if isinstance(hook, dict) and str(hook.get('type', '')).split('.')[
+            -1] == 'CheckpointHook':
+        hook['type'] = 'ddarts_mm.AtomicCheckpointHook'
 
 
 def cpu_model_wrapper(cfg: Config) -> None:

@@ -14,13 +14,14 @@ import os.path as osp
 import sys
 from typing import Any, Callable, List, Optional
 
-from ddarts_mm.apis.preflight import PreflightError
+from ddarts_mm.apis.preflight_error import PreflightError
 from ddarts_mm.datasets.cifar_pickle import CIFARFileError
 from ddarts_mm.utils import CheckpointError
 from ddarts_mm.datasets.data_check import DataFileError
 from ddarts_mm.utils.error_line import error_line
 # DDARTS_MM_TRACEBACK=1: a failing run's traceback instead of one line
 from ddarts_mm.utils.interrupt import wants_traceback
+from .work_dir_lock import WorkDirError
 
 #: Exit status of a run stopped by bad input (as argparse uses).
 EXIT_BAD_INPUT = 2
@@ -38,7 +39,7 @@ class RunError(RuntimeError):
 #: without their type (:func:`~ddarts_mm.utils.error_line.error_line`'s
 #: ``untyped``); any other error's line starts with its type.
 OUR_ERRORS = (ConfigError, CheckpointError, PreflightError, CIFARFileError,
-              DataFileError, RunError)
+              DataFileError, RunError, WorkDirError)
 
 
 def _bad_config(err: BaseException) -> Optional[str]:

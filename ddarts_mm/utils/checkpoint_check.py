@@ -120,6 +120,41 @@ def check_fits_model(checkpoint: Dict[str, Any], model_state: Dict[str, Any],
     return missing
 
 
+def check_same_dtypes(checkpoint: Dict[str, Any],
+                      model_state: Dict[str, Any], where: str) -> None:
+    """Refuse floating-point weights of another dtype than the model's.
+
+    A run resumed from an fp16 (or bf16, fp64) copy of its checkpoint would
+    go on from rounded weights and optimizer moments, and diverge from the
+    run it continues; mmengine casts them silently.
+
+    Args:
+        checkpoint (dict): The loaded checkpoint.
+        model_state (dict): The model's ``state_dict()`` (meta tensors do:
+            only dtypes are compared).
+        where (str): The file (and flag), named in errors.
+
+    Raises:
+        CheckpointError: The first weight whose floating dtype differs.
+    """
+    model_state = _unwrapped(model_state)
+    for key, value in state_dict_of(checkpoint).items():
+        own = model_state.get(key)
+        if not (_is_float_tensor(value) and _is_float_tensor(own)):
+            continue
+        if value.dtype != own.dtype:
+            raise CheckpointError(
+                f'{where}: {key} is {value.dtype}, the model\'s {own.dtype}: '
+                'a checkpoint saved in another precision would not continue '
+                'this run (start a new run from its weights with load_from '
+                'instead)')
+
+
+def _is_float_tensor(value: Any) -> bool:
+    import torch
+    return isinstance(value, torch.Tensor) and value.is_floating_point()
+
+
 def nonfinite_weights(checkpoint: Dict[str, Any]) -> List[str]:
     """Names of the floating-point weights holding NaN or infinities."""
     import torch
