@@ -289,6 +289,45 @@ def decision_lines(records: Sequence[dict]) -> List[str]:
     return lines
 
 
+def stop_epoch(curve: Sequence[dict], patience: int = 2,
+               min_decided: float = 80.0) -> Optional[int]:
+    """The search epoch (counted from 1 among the search epochs) after
+    which ``SearchStopHook(criterion='genotype', patience, min_decided)``
+    would stop a search with this decision curve, or None."""
+    from ddarts_mm.engine.hooks.search_stop_hook import genotype_criterion
+    seen: List[dict] = []
+    stable = 0
+    for index, point in enumerate(curve):
+        stable = stable + 1 if point.get('changes') == 0 else 0
+        seen.append(dict(point, stable_epochs=stable))
+        if genotype_criterion(seen, patience, min_decided) is not None:
+            return index + 1
+    return None
+
+
+def stop_lines(records: Sequence[dict], patience: int = 2,
+               min_decided: float = 80.0) -> List[str]:
+    """Per method: the search epochs ``SearchStopHook`` (genotype
+    criterion) would have used, from each run's decision curve."""
+    lines = [f'| method | stops (of runs) | search epochs used, mean '
+             f'(genotype unchanged for {patience}, >= {min_decided:g}% '
+             'decided) | share of the search |', '|---|---|---|---|']
+    for method, runs in by_method(records).items():
+        curves = [c for c in (r.get('decision_curve') or [] for r in runs)
+                  if c]
+        if not curves:
+            continue
+        used = [stop_epoch(c, patience, min_decided) or len(c)
+                for c in curves]
+        stops = sum(stop_epoch(c, patience, min_decided) is not None
+                    for c in curves)
+        share = mean([u / len(c) for u, c in zip(used, curves)])
+        lines.append(f'| {method} | {stops}/{len(curves)} | '
+                     f'{mean(used):.1f} of {mean([len(c) for c in curves]):g}'
+                     f' | {share:.2f} |')
+    return lines
+
+
 def genotype_edges(genotype: dict) -> List[Tuple]:
     """``(layer, op, to, from)`` of every edge of a genotype dict."""
     genes = genotype['genes']
@@ -360,6 +399,9 @@ def study_lines(records: Sequence[dict]) -> List[str]:
     lines += sweep_table(records, 'w01')
     lines += ['', '## Decision curves (main grid)', '']
     lines += decision_lines(records)
+    lines += ['', '## Epochs to stop (main grid; SearchStopHook, from the '
+              'curves above)', '']
+    lines += stop_lines(records)
     if failed:
         lines += ['', '## Failed runs', '']
         lines += [f"- {r['method']} seed {r['seed']} (w_ab {r['w_ab']:g}, "

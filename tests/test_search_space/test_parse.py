@@ -189,3 +189,45 @@ def test_darts_parsing_is_sparse_parsing_without_threshold():
     weights = torch.rand(len(ROWS), len(OPS))
     assert parse_darts(weights, ROWS, OPS, 0.99) == parse_sparse(
         weights, ROWS, OPS, 0.0)
+
+
+# ------------------------------------------------ settled (decided) weights
+@pytest.mark.parametrize('method', PARSE_METHODS)
+def test_saturated_ties_do_not_change_the_parse(method):
+    """Issue 29: two ops both kept by the search (weights above 0.9) swap
+    their order on noise; the parse does not change. Without settling
+    (``decided=None``) it flips with the noise."""
+    base = {((2, 0), 'sep_conv_3x3'): 0.995, ((2, 0), 'max_pool_3x3'): 0.997,
+            ((2, 1), 'skip_connect'): 0.996, ((3, 0), 'dil_conv_3x3'): 0.998,
+            ((3, 2), 'sep_conv_5x5'): 0.994, ((3, 1), 'avg_pool_3x3'): 0.999}
+    noisy = {key: 0.999 if value < 0.996 else 0.991
+             for key, value in base.items()}  # every order reversed
+    for decided, same in ((None, False), ((0.1, 0.9), True)):
+        genes = [parse_gene(alpha_from(probs), ROWS, OPS, method,
+                            decided=decided) for probs in (base, noisy)]
+        assert (genes[0] == genes[1]) is same, (method, decided)
+
+
+@pytest.mark.parametrize('method', PARSE_METHODS)
+def test_settled_parse_keeps_what_is_decided(method):
+    """Settling changes only the order of decided weights: a kept op (above
+    0.9) still beats an undecided one, which beats a dropped one."""
+    probs = {((2, 0), 'sep_conv_3x3'): 0.95, ((2, 1), 'skip_connect'): 0.6,
+             ((3, 1), 'max_pool_3x3'): 0.92, ((3, 2), 'dil_conv_5x5'): 0.88}
+    alpha = alpha_from(probs, fill=0.05)
+    assert parse_gene(alpha, ROWS, OPS, method) == parse_gene(
+        alpha, ROWS, OPS, method, decided=None)
+
+
+def test_settle_weights_never_crosses_the_threshold():
+    from ddarts_mm.search_space.parse import settle_weights
+    weights = torch.tensor([[0.02, 0.5, 0.93, 0.97]], dtype=torch.float64)
+    assert settle_weights(weights, 0.85).tolist() == [[0.1, 0.5, 0.9, 0.9]]
+    # a threshold above the upper bound raises the bound to it
+    assert settle_weights(weights, 0.95).tolist() == [
+        [0.1, 0.5, 0.93, 0.95]]
+    # a threshold at or below the lower bound: no floor (0.02 stays out)
+    assert settle_weights(weights, 0.05).tolist()[0][0] == pytest.approx(0.02)
+    assert settle_weights(weights, 0.85, None) is weights
+    with pytest.raises(ValueError, match='decided'):
+        settle_weights(weights, 0.85, (0.9, 0.1))

@@ -58,3 +58,28 @@ def test_sampled_method_is_compared_with_exact_on_the_same_seeds(tmp_path):
     assert 'seconds per run (search and retrainings): 100.0 +- 0.0 vs ' \
         '300.0 +- 0.0' in text
     assert '| ddarts-exact-sampled2 - ddarts-exact |' in text
+
+
+def test_epochs_to_stop_from_decision_curves():
+    """Issue 29: the study reports when SearchStopHook would have stopped
+    each search, from the decision curve its record holds."""
+    from ddarts_mm.study.tables import stop_epoch, stop_lines
+
+    def curve(changes, decided=95.0):
+        return [dict(epoch=k + 2, decided_pct=decided, changes=c)
+                for k, c in enumerate(changes)]
+
+    settled = curve([None, 3, 0, 0, 0])
+    moving = curve([None, 3, 1, 2, 1])
+    undecided = curve([None, 0, 0, 0, 0], decided=50.0)
+    assert stop_epoch(settled) == 4  # unchanged after search epochs 3, 4
+    assert stop_epoch(settled, patience=1) == 3
+    assert stop_epoch(moving) is None and stop_epoch(undecided) is None
+    from ddarts_mm.study.grid import PAPER_W01, PAPER_W_AB
+    main = dict(w_ab=PAPER_W_AB, w01=PAPER_W01)
+    records = [dict(main, method='ddarts-exact', decision_curve=settled),
+               dict(main, method='ddarts-exact', decision_curve=moving),
+               dict(main, method='darts', decision_curve=undecided)]
+    lines = stop_lines(records)
+    assert lines[2] == '| ddarts-exact | 1/2 | 4.5 of 5 | 0.90 |'
+    assert lines[3] == '| darts | 0/1 | 5.0 of 5 | 1.00 |'

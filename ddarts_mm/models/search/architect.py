@@ -25,6 +25,7 @@ import torch
 import torch.nn as nn
 from mmengine.optim import OptimWrapperDict
 
+from ddarts_mm.search_space.expected_cost import CostPenalty
 from .ablation import (AblationResult, ArchGradients, ArchNetwork, ReduceFn,
                        arch_gradients)
 from .arch_amp import AmpMode, ArchAutocast
@@ -79,6 +80,12 @@ class Architect(nn.Module):
             gradient of either search step does: 'raise' (stop, naming the
             step and alpha set) or 'skip' (skip the step, with a warning;
             the supernet's weight step reads it too). Defaults to 'raise'.
+        cost_penalty (CostPenalty, optional): ``model.cost``'s budget term
+            (:func:`~.cost_budget.build_cost_penalty`): its gradient is
+            added to every alpha set's, so set ``i`` follows
+            ``L_T^i + P`` (Eq. 8 plus the penalty), and the step logs
+            ``cost_expected``, ``cost_budget`` and ``cost_penalty``. None:
+            no budget. Defaults to None.
 
     Attributes:
         ablation_options (AblationOptions): The options, checked.
@@ -100,7 +107,8 @@ class Architect(nn.Module):
     def __init__(self, num_sets: int,
                  ablation: Union[dict, AblationOptions, None] = None,
                  arch_amp: AmpMode = False,
-                 nonfinite: str = 'raise') -> None:
+                 nonfinite: str = 'raise',
+                 cost_penalty: Optional[CostPenalty] = None) -> None:
         super().__init__()
         check_choice('nonfinite', nonfinite, NONFINITE_POLICIES)
         options = (ablation if isinstance(ablation, AblationOptions) else
@@ -113,6 +121,7 @@ class Architect(nn.Module):
                                                 options.seed)
         self.pass_sampler = PassSampler(options.sample, num_sets,
                                         options.seed)
+        self.cost_penalty = cost_penalty
         self.compute_ablation = True
         self.ablation_weight_scale = 1.0
         self.last_ablation: Optional[AblationResult] = None
@@ -160,9 +169,10 @@ class Architect(nn.Module):
 
         Returns:
             dict[str, Tensor]: ``loss_arch`` (mean ``L_T^i``), ``arch_ce``
-            (``L``), ``loss_01`` (mean ``L_01^i``) and, with ablation,
+            (``L``), ``loss_01`` (mean ``L_01^i``), with ablation
             ``loss_ab`` (mean ``|L_AB^i|``) and ``ablation_mean_mc``
-            (``m``).
+            (``m``), with a budget ``cost_expected``, ``cost_budget`` and
+            ``cost_penalty``.
         """
         data = supernet.data_preprocessor(data, True)
         inputs = data['inputs']
@@ -177,15 +187,22 @@ class Architect(nn.Module):
             result = self.autocast.run(inputs.device, lambda: arch_gradients(
                 supernet, inputs, labels, options, deactivation, reduce_fn,
                 self.ablation_abs_mean, self.pass_sampler))
+        cost_log = {}
+        if self.cost_penalty is not None:
+            penalty = self.cost_penalty(alphas)
+            result = replace(result, grads=[
+                grad + extra.to(grad) for grad, extra in zip(
+                    result.grads, penalty.grads)])
+            cost_log = self.cost_penalty.log_vars(penalty)
         self.last_arch_grad_norms = torch.stack(
             [grad.detach().norm() for grad in result.grads])
         names = supernet.alpha_names()
         if not arch_step_finite(result, names, self.nonfinite):
             snapshot.restore()  # the full pass updated the BN statistics
-            return dict(arch_ce=result.full_loss)
+            return dict(arch_ce=result.full_loss, **cost_log)
         apply_alpha_gradients(optim_wrapper, names, alphas, result.grads)
         self.last_ablation = result.ablation
-        return arch_log_vars(result)
+        return {**arch_log_vars(result), **cost_log}
 
     def deactivation_weights(self, options: AblationOptions, num_layers: int,
                              alpha: torch.Tensor) -> Optional[torch.Tensor]:

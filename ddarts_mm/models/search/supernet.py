@@ -28,6 +28,7 @@ from .ablation import ReduceFn
 from .alpha_sets import supernet_layout, zero_one_shares
 from .architect import Architect, load_legacy_keys
 from .cell_passes import frozen_running_stats, to_pass_batch_norm
+from .cost_budget import build_cost_penalty
 from .dartopti import alpha_init_options, check_genotype, initial_alpha
 from .data_samples import labels_of, predictions
 from .search_cell import search_cells
@@ -80,6 +81,10 @@ class DDartsSupernet(BaseModel):
         nonfinite (str): What a NaN/Inf loss or gradient of either step
             does ('raise' or 'skip'); see :class:`~.architect.Architect`.
             Defaults to 'raise'.
+        cost (dict, optional): A budget of the retrained network's params,
+            FLOPs or latency, its penalty's gradient added to every alpha
+            set's (:mod:`.cost_budget`, README "Search under a budget").
+            Defaults to None.
         data_preprocessor (dict | nn.Module, optional): Defaults to None
             (mmengine's ``BaseDataPreprocessor``).
         init_cfg (dict, optional): Defaults to None.
@@ -116,6 +121,7 @@ class DDartsSupernet(BaseModel):
                  share_alphas: Optional[str] = None,
                  arch_amp: Union[bool, str] = False,
                  nonfinite: str = 'raise',
+                 cost: Optional[dict] = None,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor,
@@ -134,6 +140,9 @@ class DDartsSupernet(BaseModel):
             num_cells = genotype.num_layers
         self.layout = supernet_layout(num_cells, steps, search_space,
                                       genotype, share_alphas, mixing)
+        # checked (one line) before the cells are built
+        cost_penalty = build_cost_penalty(cost, self.layout, init_channels,
+                                          stem, num_classes)
         self.stem = build_stem(stem, 3, init_channels)
         cells, channels = search_cells(self.stem, self.layout, init_channels,
                                        self.op_names)
@@ -149,7 +158,7 @@ class DDartsSupernet(BaseModel):
             for i, name in enumerate(self.layout.alpha_names)
         })
         self.architect = Architect(len(self.alphas), options, arch_amp,
-                                   nonfinite)
+                                   nonfinite, cost_penalty)
         # checkpoints of earlier versions: the architect's tensors' keys
         self.register_load_state_dict_pre_hook(load_legacy_keys)
         self.search_arch = True
@@ -201,18 +210,10 @@ class DDartsSupernet(BaseModel):
                        deactivated: Optional[int] = None,
                        deactivation_weights: Optional[torch.Tensor] = None
                        ) -> torch.Tensor:
-        """Logits of the whole supernet, optionally with one set off.
-
-        Args:
-            inputs (Tensor): Images ``(N, 3, H, W)``.
-            deactivated (int, optional): Index of the alpha set whose cells
-                use ``deactivation_weights`` instead of sigmoid(alpha).
-            deactivation_weights (Tensor, optional): ``(num_layers,
-                num_edges, num_ops)``.
-
-        Returns:
-            Tensor: ``(N, num_classes)``.
-        """
+        """Logits ``(N, num_classes)`` of images ``(N, 3, H, W)``; the cells
+        of alpha set ``deactivated`` (optional) use
+        ``deactivation_weights[layer]`` (``(num_layers, num_edges,
+        num_ops)``) instead of their op weights."""
         weights = [self.edge_weights(alpha) for alpha in self.alpha_list()]
         s0, s1 = self.stem(inputs)
         for layer, cell in enumerate(self.cells):
@@ -279,9 +280,7 @@ class DDartsSupernet(BaseModel):
             check_loss (callable, optional): Called with the weight loss
                 after the update. Defaults to None.
 
-        Returns:
-            dict[str, Tensor]: ``loss`` (weight CE) and the
-            :meth:`arch_step` log variables.
+        Returns ``loss`` (weight CE) and the :meth:`arch_step` variables.
         """
         if not isinstance(data, dict) or 'weights' not in data or (
                 self.search_arch and 'arch' not in data):
