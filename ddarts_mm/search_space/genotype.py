@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
+from ddarts_mm.utils.arg_checks import is_number
 from ddarts_mm.utils.atomic_write import atomic_write_text
 from ddarts_mm.utils.error_line import error_line
 from ddarts_mm.utils.text_file import read_text_file
@@ -74,6 +75,63 @@ class Gene:
         return [edge.op for edge in self.edges]
 
 
+@dataclass(frozen=True)
+class GenotypeCost:
+    """The cost of a genotype's network, and the budget it was parsed to.
+
+    Written by a parse under a budget (:mod:`.budget_parse`); ``value`` is
+    the cost of the network that will be trained (the genotype grown to
+    its ``layers`` at its ``init_channels``, with its stem and head).
+
+    Args:
+        metric (str): 'params', 'flops' (multiply-adds) or 'latency' (ms).
+        value (float): The genotype's cost, in the metric's unit.
+        budget (float, optional): The budget it was parsed to. None: no
+            budget. Defaults to None.
+    """
+    metric: str
+    value: float
+    budget: Optional[float] = None
+
+    @property
+    def within_budget(self) -> bool:
+        """Whether ``value <= budget`` (True without a budget)."""
+        return self.budget is None or self.value <= self.budget
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dict(metric=self.metric, value=self.value, budget=self.budget)
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = '<dict>') -> 'GenotypeCost':
+        """Check and build a record; every error is one line naming the
+        field."""
+        if not isinstance(data, dict):
+            raise GenotypeError(f'{where}: field cost must be a mapping '
+                                f'(metric, value, budget), got {data!r:.80}')
+        unknown = set(data) - {'metric', 'value', 'budget'}
+        if unknown:
+            raise GenotypeError(f'{where}: field cost: unknown field(s) '
+                                f'{sorted(unknown)}')
+        for key in ('metric', 'value'):
+            if key not in data:
+                raise GenotypeError(f'{where}: field cost: missing field '
+                                    f'{key!r}')
+        metric = data['metric']
+        if not isinstance(metric, str) or not metric:
+            raise GenotypeError(f'{where}: field cost.metric must be a '
+                                f'non-empty string, got {metric!r:.80}')
+        if not (is_number(data['value']) and data['value'] >= 0):
+            raise GenotypeError(f'{where}: field cost.value must be a finite '
+                                f'number >= 0, got {data["value"]!r:.80}')
+        budget = data.get('budget')
+        if budget is not None and not (is_number(budget) and budget > 0):
+            raise GenotypeError(f'{where}: field cost.budget must be a '
+                                f'finite number > 0 or null, got '
+                                f'{budget!r:.80}')
+        return cls(metric, float(data['value']),
+                   None if budget is None else float(budget))
+
+
 @dataclass
 class Genotype:
     """A whole network as D-DARTS searches it.
@@ -88,6 +146,9 @@ class Genotype:
         name (str, optional): Display name. Defaults to None.
         source (str, optional): Where the genotype comes from. Defaults to
             None.
+        cost (GenotypeCost, optional): Its network's cost and the budget
+            it was parsed to (a parse under a budget writes it). Defaults
+            to None.
     """
     genes: List[Gene]
     sequence: List[int]
@@ -96,6 +157,7 @@ class Genotype:
     search_space: str = 'S'
     name: Optional[str] = None
     source: Optional[str] = None
+    cost: Optional[GenotypeCost] = None
 
     @property
     def num_layers(self) -> int:
@@ -121,6 +183,8 @@ class Genotype:
             data['name'] = self.name
         if self.source is not None:
             data['source'] = self.source
+        if self.cost is not None:
+            data['cost'] = self.cost.to_dict()
         data.update(
             search_space=self.search_space,
             steps=self.steps,
@@ -184,7 +248,9 @@ class Genotype:
             steps=_int(data.get('steps', 4), where, 'steps'),
             search_space=str(data.get('search_space', 'S')),
             name=data.get('name'),
-            source=data.get('source'))
+            source=data.get('source'),
+            cost=None if data.get('cost') is None else
+            GenotypeCost.from_dict(data['cost'], where))
         validate_genotype(genotype, where)
         return genotype
 
@@ -224,6 +290,11 @@ def validate_genotype(genotype: Genotype, where: str = '<genotype>') -> None:
                             f'got {steps}')
     if not genotype.genes:
         raise GenotypeError(f'{where}: field genes is empty')
+    if genotype.cost is not None:
+        if not isinstance(genotype.cost, GenotypeCost):
+            raise GenotypeError(f'{where}: field cost must be a '
+                                f'GenotypeCost, got {genotype.cost!r:.80}')
+        GenotypeCost.from_dict(genotype.cost.to_dict(), where)
     _check_count(where, 'genes', len(genotype.genes), MAX_LAYERS)
     _check_count(where, 'sequence', len(genotype.sequence), MAX_LAYERS)
     last = steps + 1

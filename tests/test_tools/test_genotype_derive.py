@@ -105,3 +105,25 @@ def test_sigmoid_threshold_semantics(tmp_path):
     genotype = derive_genotype(str(tmp_path / 'c.pth'), 'sparse', t)
     assert [e.as_list() for e in genotype.genes[0].edges] == [
         ['sep_conv_3x3', 2, 0]]
+
+
+def test_derive_within_a_budget(tmp_path, capsys):
+    from ddarts_mm.models.backbones.network_cost import network_cost
+    path = save_checkpoint(tmp_path / 'c.pth')
+    network = ['--init-channels', '4', '--input-size', '8']
+    free = derive_genotype(str(path), 'edge', 0.6)
+    full = network_cost(free, 4, input_size=8).flops
+    out = tmp_path / 'budget.json'
+    assert main(['derive', str(path), '--method', 'edge', '--threshold',
+                 '0.6', '--budget', str(0.8 * full), '--metric', 'flops',
+                 *network, '-o', str(out)]) == 0
+    assert 'budget' in capsys.readouterr().err
+    genotype = Genotype.load(out)
+    counted = network_cost(genotype, 4, input_size=8).flops
+    assert counted <= 0.8 * full
+    assert genotype.cost.value == pytest.approx(counted)
+    assert genotype.cost.budget == pytest.approx(0.8 * full)
+    # the network options only go with --budget
+    assert main(['derive', str(path), *network, '-o', str(out)]) == 2
+    assert '--init-channels, --input-size: only with --budget' in (
+        capsys.readouterr().err)

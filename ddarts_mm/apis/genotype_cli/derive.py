@@ -10,9 +10,17 @@ sequence, search space) comes from the checkpoint's
 without it needs ``--config``: the supernet is then rebuilt from that
 config file (never from the config text stored in the checkpoint, which
 would run code from the checkpoint).
+
+``--budget B --metric flops|params|latency`` parses within a budget of the
+retrained network (``--layers``, ``--init-channels``, ``--stem``,
+``--input-size``, ``--num-classes``, ``--table``: ``model.cost``'s keys):
+the lowest-weight ops are dropped first, every node stays fed
+(:mod:`ddarts_mm.search_space.budget_parse`), and the genotype records its
+cost and the budget.
 """
 import argparse
-from typing import Optional
+import sys
+from typing import Optional, Sequence
 
 from . import Subcommand
 from ._common import write_genotype
@@ -35,6 +43,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='search config, only for checkpoints without '
                         'a search layout in their meta')
     parser.add_argument('--name', help='name of the genotype')
+    budget = parser.add_argument_group(
+        'budget', 'parse within a cost budget of the retrained network '
+        "(model.cost's keys)")
+    budget.add_argument('--budget', type=float, metavar='B',
+                        help='the budget, in the metric\'s unit')
+    budget.add_argument('--metric', choices=('params', 'flops', 'latency'),
+                        default='flops',
+                        help='params, flops (multiply-adds) or latency (ms, '
+                        'needs --table); default: flops')
+    budget.add_argument('--table', help='latency table of '
+                        'tools/latency_table.py')
+    budget.add_argument('--layers', type=int, help='cells of the retrained '
+                        'network (default: the supernet\'s)')
+    budget.add_argument('--stem', choices=('cifar', 'imagenet', 'detection'),
+                        default='cifar', help='its stem (default: cifar)')
+    budget.add_argument('--init-channels', type=int,
+                        help='its C (default: 36 cifar, 48 imagenet, 64 '
+                        'detection)')
+    budget.add_argument('--input-size', type=int, nargs='+', metavar='SIZE',
+                        help='its input H [W] (default: the stem\'s)')
+    budget.add_argument('--num-classes', type=int,
+                        help='classes of its head, 0 for a backbone '
+                        '(default: 10 cifar, 1000 imagenet, 0 detection)')
 
 
 def _load_checkpoint(path: str) -> dict:
@@ -59,9 +90,25 @@ def _layout_from_config(config: str):
     return SearchLayout.from_supernet(MODELS.build(model_cfg))
 
 
+def budget_cost_fn(layout, budget: dict):
+    """The cost of a genotype's retrained network under ``budget``
+    (``model.cost``'s keys) and the penalty it comes from."""
+    from ddarts_mm.models.search.cost_budget import build_cost_penalty
+    from ddarts_mm.search_space.budget_parse import penalty_cost_fn
+    from .info import STEM_DEFAULTS
+    stem = budget.get('stem') or 'cifar'
+    if stem not in STEM_DEFAULTS:
+        raise ValueError(f'--stem must be one of {list(STEM_DEFAULTS)}, got '
+                         f'{stem!r}')
+    _, channels, classes = STEM_DEFAULTS[stem]
+    penalty = build_cost_penalty(budget, layout, channels, stem, classes)
+    return penalty_cost_fn(penalty), penalty
+
+
 def derive_genotype(checkpoint_path: str, method: str = 'sparse',
                     threshold: float = 0.85, config: Optional[str] = None,
-                    name: Optional[str] = None):
+                    name: Optional[str] = None,
+                    budget: Optional[dict] = None):
     """The genotype of a search checkpoint.
 
     Args:
@@ -72,9 +119,14 @@ def derive_genotype(checkpoint_path: str, method: str = 'sparse',
         config (str, optional): Search config to rebuild the supernet
             layout from when the checkpoint has none. Defaults to None.
         name (str, optional): Genotype name. Defaults to None.
+        budget (dict, optional): Parse within this budget (``model.cost``'s
+            keys: metric, budget, table, layers, init_channels, stem,
+            input_size, num_classes; :func:`budget_cost_fn`). Defaults to
+            None.
 
     Returns:
-        Genotype: The parsed, validated genotype.
+        Genotype: The parsed, validated genotype (with its ``cost`` under a
+        budget).
     """
     from ddarts_mm.engine.hooks.genotype_hook import LAYOUT_META_KEY
     from ddarts_mm.search_space.parse import SearchLayout, parse_genotype
@@ -121,6 +173,12 @@ def derive_genotype(checkpoint_path: str, method: str = 'sparse',
         genotype = parse_genotype(alphas, layout, method, threshold)
     except ValueError as err:
         raise ValueError(f'{checkpoint_path}: {err}') from None
+    if budget is not None:
+        from ddarts_mm.search_space.budget_parse import fit_budget
+        cost_fn, penalty = budget_cost_fn(layout, budget)
+        genotype = fit_budget(genotype, alphas, layout, cost_fn,
+                              penalty.budget, penalty.metric, method,
+                              threshold).genotype
     if name is not None:
         genotype.name = name
     return genotype
@@ -132,10 +190,37 @@ def run(args: argparse.Namespace) -> int:
     if not 0.0 < args.threshold < 1.0:
         raise ValueError(f'--threshold must be in (0, 1), got '
                          f'{args.threshold}')
+    budget = budget_options(args)
     genotype = derive_genotype(args.checkpoint, args.method, args.threshold,
-                               args.config, args.name)
+                               args.config, args.name, budget)
+    if genotype.cost is not None:
+        cost = genotype.cost
+        print(f'{args.method} genotype: {cost.value:.6g} {cost.metric}, '
+              f'budget {cost.budget:.6g}'
+              + ('' if cost.within_budget else ': above it, the cheapest '
+                 'genotype that keeps every node fed'), file=sys.stderr)
     write_genotype(genotype, args)
     return 0
+
+
+def budget_options(args: argparse.Namespace) -> Optional[dict]:
+    """``model.cost``'s keys from ``--budget`` and the network options
+    (None without ``--budget``)."""
+    if args.budget is None:
+        given = [f'--{key.replace("_", "-")}' for key in (
+            'table', 'layers', 'init_channels', 'input_size', 'num_classes')
+            if getattr(args, key) is not None]
+        if given:
+            raise ValueError(f'{", ".join(given)}: only with --budget')
+        return None
+    size: Optional[Sequence[int]] = args.input_size
+    options = dict(metric=args.metric, budget=args.budget, table=args.table,
+                   layers=args.layers, stem=args.stem,
+                   init_channels=args.init_channels,
+                   input_size=None if size is None else tuple(size),
+                   num_classes=args.num_classes)
+    return {key: value for key, value in options.items()
+            if value is not None}
 
 
 COMMAND = Subcommand('derive', 'parse a search checkpoint into a genotype '

@@ -143,6 +143,9 @@ class DDartsSupernet(BaseModel):
         # checked (one line) before the cells are built
         cost_penalty = build_cost_penalty(cost, self.layout, init_channels,
                                           stem, num_classes)
+        #: Network defaults of ``GenotypeHook(budget=...)``.
+        self.cost_network = dict(init_channels=init_channels, stem=stem,
+                                 num_classes=num_classes)
         self.stem = build_stem(stem, 3, init_channels)
         cells, channels = search_cells(self.stem, self.layout, init_channels,
                                        self.op_names)

@@ -251,3 +251,87 @@ def test_runner_stops_the_search_loop(tmp_path, fake_supernet,
     saved = json.loads((tmp_path / 'search_decision.json').read_text())
     assert saved['stopped_after_epoch'] == 2
     assert osp.isfile(tmp_path / 'genotype_final_darts.json')
+
+
+# ------------------------------------------------------------------ budget
+#: A small retrained network for the fake supernet's layout (3 cells).
+BUDGET_NETWORK = dict(init_channels=4, stem='cifar', input_size=8,
+                      num_classes=10)
+
+
+def _unconstrained_flops(model, tmp_path) -> float:
+    from ddarts_mm.models.backbones.network_cost import network_cost
+    GenotypeHook(methods=['darts'], figure_interval=0).after_train(
+        make_runner(model, tmp_path))
+    genotype = Genotype.load(tmp_path / 'genotype_final_darts.json')
+    assert genotype.cost is None  # no budget: the files are as before
+    return network_cost(genotype, **BUDGET_NETWORK).flops
+
+
+def test_budget_parses_files_within_it_and_logs_the_costs(
+        tmp_path, fake_supernet, caplog):
+    from ddarts_mm.models.backbones.network_cost import network_cost
+    model = fake_supernet(num_sets=3)
+    budget = 0.8 * _unconstrained_flops(model, tmp_path / 'free')
+    hook = GenotypeHook(methods=['darts', 'sparse'], figure_interval=0,
+                        budget=dict(metric='flops', budget=budget,
+                                    **BUDGET_NETWORK))
+    runner = make_runner(model, tmp_path, epoch=0, max_epochs=1)
+    with caplog.at_level(logging.INFO, logger='genotype_hook_test'):
+        hook.after_train_epoch(runner)
+    for method in ('darts', 'sparse'):
+        genotype = Genotype.load(tmp_path / f'genotype_epoch_1_{method}.json')
+        counted = network_cost(genotype, **BUDGET_NETWORK).flops
+        assert genotype.cost.metric == 'flops'
+        assert genotype.cost.value == pytest.approx(counted)
+        assert genotype.cost.budget == pytest.approx(budget)
+        assert counted <= budget
+    scalars = runner.message_hub.log_scalars
+    parsed = hook.budget_parses['darts']
+    assert parsed.dropped
+    assert scalars['train/cost_parsed'].current() == pytest.approx(
+        parsed.cost)
+    assert scalars['train/cost_budget'].current() == pytest.approx(budget)
+    assert scalars['train/cost_expected'].current() > 0
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(line.startswith('cost (flops), epoch 1: expected ')
+               and 'budget' in line for line in lines)
+    hook.after_train(runner)
+    final = Genotype.load(tmp_path / 'genotype_final_darts.json')
+    assert final.cost == parsed.genotype.cost
+
+
+def test_budget_follows_the_supernets_model_cost(tmp_path, fake_supernet):
+    from ddarts_mm.models.search.cost_budget import build_cost_penalty
+    model = fake_supernet(num_sets=3)
+    budget = 0.8 * _unconstrained_flops(model, tmp_path / 'free')
+    model.architect.cost_penalty = build_cost_penalty(
+        dict(metric='flops', budget=budget, input_size=8),
+        model.search_layout(), 4, 'cifar', 10)
+    runner = make_runner(model, tmp_path)
+    GenotypeHook(methods=['darts'], figure_interval=0).after_train(runner)
+    genotype = Genotype.load(tmp_path / 'genotype_final_darts.json')
+    assert genotype.cost.budget == pytest.approx(budget)
+    assert genotype.cost.value <= budget
+    # budget=False: parsed as before
+    GenotypeHook(methods=['darts'], figure_interval=0, budget=False,
+                 out_dir=str(tmp_path / 'free')).after_train(runner)
+    assert Genotype.load(
+        tmp_path / 'free' / 'genotype_final_darts.json').cost is None
+
+
+@pytest.mark.parametrize('budget, message', [
+    (dict(metric='flops', budget=-1), 'model.cost.budget'),
+    (dict(metric='bits', budget=1), 'model.cost.metric'),
+    (True, 'budget must be None, False or a dict'),
+])
+def test_a_bad_budget_is_one_line(budget, message):
+    with pytest.raises(ValueError, match=message) as info:
+        GenotypeHook(budget=budget)
+    assert '\n' not in str(info.value)
+
+
+def test_a_budget_needs_its_network(tmp_path, fake_supernet):
+    hook = GenotypeHook(budget=dict(metric='params', budget=1e5))
+    with pytest.raises(ValueError, match='GenotypeHook.budget.init_channels'):
+        hook.after_train(make_runner(fake_supernet(num_sets=2), tmp_path))
