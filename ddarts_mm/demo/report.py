@@ -189,7 +189,8 @@ def _decision_curve(report, search: dict, figure_dir) -> None:
         f"{decision.get('dominant_low', 0.1)} (decided) and the number of "
         f"edges of the `{decision.get('summary_method')}` genotype that "
         f"changed. **{curve[-1]['decided_pct']:.1f}% decided at the end**"
-        + (f'; the stopping rule ended the search after epoch {stopped}.'
+        + (f'; the stopping rule ended the search after epoch {stopped}'
+           f" ({decision.get('stop_reason') or 'its criterion held'})."
            if stopped else '.'))
     report.table(('epoch', 'decided (%)', 'edges changed'),
                  [(p['epoch'], f"{p['decided_pct']:.1f}",

@@ -33,7 +33,7 @@ train_dataloader = dict(dataset=dict(dataset=dataset), **loader)
 arch_dataloader = dict(dataset=dict(dataset=dataset), **loader)
 val_dataloader = dict(dataset=dataset, **loader)
 test_dataloader = val_dataloader
-train_cfg = dict(max_epochs=4, warmup_epochs=1)
+train_cfg = dict(max_epochs={epochs}, warmup_epochs=1)
 param_scheduler = dict(arch=dict(begin=1))
 default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(interval=1, max_keep_ckpts=1))
@@ -74,6 +74,7 @@ def train(tmp_path: Path, root: str, work_dir: Path, stop: list, kill: list,
     base = REPO / 'configs' / 'search' / 'ddarts_8cells_cifar10.py'
     config.write_text(SEARCH.format(
         base=str(base), root=root, stop=stop, kill=kill,
+        epochs=4 if stop else 3,
         extra=['kill_during_final'] if kill else []))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(Path(__file__).parent), str(REPO),
@@ -103,7 +104,7 @@ def test_kill_during_final_writes_is_finished_by_resume(
     reference = tmp_path / 'whole'
     whole = train(tmp_path, cifar_root, reference, stop, [])
     assert whole.returncode == 0, whole.stderr[-3000:]
-    end = 3 if stopped else 4
+    end = 3  # stopped early out of 4 epochs, or all 3 epochs
     if stopped:
         assert 'search stopped after epoch 3' in whole.stdout + whole.stderr
         assert not (reference / 'epoch_4.pth').exists()
