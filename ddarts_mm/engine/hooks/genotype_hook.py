@@ -4,20 +4,17 @@ import os.path as osp
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, Union
 
-import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
 from ddarts_mm.engine.search_supernet import SearchSupernet, unwrap_supernet
 from ddarts_mm.registry import HOOKS
-from ddarts_mm.search_space.budget_parse import (BudgetParse, fit_budget,
-                                                 penalty_cost_fn)
-from ddarts_mm.search_space.expected_cost import CostOptions, CostPenalty
 from ddarts_mm.search_space.genotype import Genotype
 from ddarts_mm.search_space.parse import (PARSE_METHODS, SearchLayout,
                                           count_dominant_ops, parse_genotype)
 from ddarts_mm.utils.arg_checks import check_int, check_number
 from ddarts_mm.utils.atomic_write import atomic_write_text
+from .parse_budget import ParseBudget, describe_costs
 from .search_stop_hook import DECISION_INFO_KEY, STOP_INFO_KEY
 
 #: Key of the supernet layout in a search checkpoint's ``meta``.
@@ -173,16 +170,8 @@ class GenotypeHook(Hook):
         if summary_method is not None and summary_method not in methods:
             raise ValueError(f'summary_method {summary_method!r} is not one '
                              f'of methods {methods}')
-        if budget is True or not (budget is None or budget is False
-                                  or isinstance(budget, dict)):
-            raise ValueError('budget must be None, False or a dict like '
-                             f'model.cost, got {budget!r:.80}')
-        if isinstance(budget, dict):  # checked now: one line
-            CostOptions.from_dict(budget)
-        self.budget = budget
-        self._cost_penalty: Optional[CostPenalty] = None
-        #: The budget parse of each method at the last :meth:`parse`.
-        self.budget_parses: Dict[str, BudgetParse] = {}
+        #: The budget the parse keeps (:class:`.parse_budget.ParseBudget`).
+        self.budget = ParseBudget(budget)
         self.methods = methods
         self.threshold = threshold
         self.interval = interval
@@ -205,38 +194,6 @@ class GenotypeHook(Hook):
     def _supernet(runner) -> SearchSupernet:
         return unwrap_supernet(runner.model)
 
-    def cost_penalty(self, runner) -> Optional[CostPenalty]:
-        """The budget the parse keeps (see ``budget``), or None."""
-        if self.budget is False:
-            return None
-        if self.budget is None:
-            architect = getattr(self._supernet(runner), 'architect', None)
-            return getattr(architect, 'cost_penalty', None)
-        if self._cost_penalty is None:
-            self._cost_penalty = self._build_penalty(runner)
-        return self._cost_penalty
-
-    def _build_penalty(self, runner) -> CostPenalty:
-        """The penalty of the ``budget`` dict (its cost model, metric and
-        budget), the network defaults taken from the supernet."""
-        # the models build the stem whose cost the network's includes
-        from ddarts_mm.models.search.cost_budget import build_cost_penalty
-        model = self._supernet(runner)
-        defaults = dict(getattr(model, 'cost_network', None) or {})
-        network = {}
-        for key in ('init_channels', 'stem', 'num_classes'):
-            value = self.budget.get(key, defaults.get(key))
-            if value is None:
-                raise ValueError(
-                    f'GenotypeHook.budget.{key}: not given, and '
-                    f'{type(model).__name__} has no cost_network to take it '
-                    'from')
-            network[key] = value
-        return build_cost_penalty(
-            self.budget, SearchLayout.from_supernet(model),
-            network['init_channels'], network['stem'],
-            network['num_classes'])
-
     def parse(self, runner) -> Dict[str, Genotype]:
         """The current genotype of the supernet, for every method (within
         the budget, when there is one)."""
@@ -248,56 +205,8 @@ class GenotypeHook(Hook):
         genotypes = {method: parse_genotype(
             alphas, layout, method, self.threshold, decided=decided)
                      for method in self.methods}
-        penalty = self.cost_penalty(runner)
-        if penalty is None:
-            return genotypes
-        cost_fn = penalty_cost_fn(penalty)
-        self.budget_parses = {
-            method: fit_budget(genotype, alphas, layout, cost_fn,
-                               penalty.budget, penalty.metric, method,
+        return self.budget.fit(model, genotypes, alphas, layout,
                                self.threshold, decided)
-            for method, genotype in genotypes.items()}
-        return {method: result.genotype
-                for method, result in self.budget_parses.items()}
-
-    def log_cost(self, runner) -> Optional[Dict[str, float]]:
-        """Log the expected cost, the parsed cost (``summary_method``) and
-        the budget of the last :meth:`parse`; None without a budget."""
-        penalty = self.cost_penalty(runner)
-        result = self.budget_parses.get(self.summary_method)
-        if penalty is None or result is None:
-            return None
-        model = self._supernet(runner)
-        params = model.arch_parameters()
-        alphas = [params[name] for name in
-                  SearchLayout.from_supernet(model).alpha_names]
-        with torch.no_grad():
-            expected = float(penalty.expected.of_alphas(alphas))
-        values = dict(expected=expected, parsed=result.cost,
-                      budget=float(penalty.budget))
-        hub = runner.message_hub
-        hub.update_scalar('train/cost_parsed', result.cost)
-        architect = getattr(model, 'architect', None)
-        if getattr(architect, 'cost_penalty', None) is not penalty:
-            # model.cost's architecture steps log these every iteration
-            hub.update_scalar('train/cost_expected', expected)
-            hub.update_scalar('train/cost_budget', values['budget'])
-        runner.visualizer.add_scalars(
-            {f'cost/{key}': value for key, value in values.items()},
-            step=runner.iter)
-        message = (
-            f'cost ({penalty.metric}), epoch {runner.epoch + 1}: expected '
-            f'{expected:.4g}, parsed ({self.summary_method}) '
-            f'{result.cost:.4g}, budget {values["budget"]:.4g}')
-        if not result.within_budget:
-            runner.logger.warning(
-                message + ': the cheapest genotype that keeps every node '
-                'fed is above the budget')
-        else:
-            runner.logger.info(
-                message + (f' ({len(result.dropped)} op(s) dropped)'
-                           if result.dropped else ''))
-        return values
 
     def save(self, runner, tag: str) -> List[str]:
         """Parse, write ``genotype_{tag}_{method}.json`` files and log."""
@@ -314,14 +223,8 @@ class GenotypeHook(Hook):
         names = self._supernet(runner).alpha_names()
         for index, name in enumerate(names):
             runner.logger.info(f'  {name}: {describe_gene(summary, index)}')
-        for method in self.methods:
-            record = genotypes[method].cost
-            if record is not None:
-                runner.logger.info(
-                    f'  {method}: {record.value:.4g} {record.metric}, budget '
-                    f'{record.budget:.4g}'
-                    + ('' if record.within_budget else ' (above it: the '
-                       'cheapest genotype that keeps every node fed)'))
+        for line in describe_costs(genotypes, self.methods):
+            runner.logger.info(line)
         self._genotypes = genotypes
         return paths
 
@@ -427,7 +330,7 @@ class GenotypeHook(Hook):
         elif self._searching(runner):
             self._genotypes = self.parse(runner)
         self.track_decision(runner)
-        self.log_cost(runner)
+        self.budget.log(runner, self._supernet(runner), self.summary_method)
         if self.figure_interval and (
                 last or self.every_n_epochs(runner, self.figure_interval)):
             if not self._genotypes:

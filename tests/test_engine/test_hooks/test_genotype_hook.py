@@ -287,7 +287,7 @@ def test_budget_parses_files_within_it_and_logs_the_costs(
         assert genotype.cost.budget == pytest.approx(budget)
         assert counted <= budget
     scalars = runner.message_hub.log_scalars
-    parsed = hook.budget_parses['darts']
+    parsed = hook.budget.parses['darts']
     assert parsed.dropped
     assert scalars['train/cost_parsed'].current() == pytest.approx(
         parsed.cost)
