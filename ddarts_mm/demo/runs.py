@@ -115,11 +115,15 @@ class ToolRun:
         tool (str): The script under ``tools/``.
         args (Sequence[str]): Its arguments.
         log (Path): The file its output goes to.
+        cost (float): Its expected time, relative to the batch's others
+            (the demo's measurements): the costliest start first, so the
+            last to end is not a long run started alone. Defaults to 1.
     """
     name: str
     tool: str
     args: Sequence[str]
     log: Path
+    cost: float = 1.0
 
 
 def _run_logged(ctx: DemoContext, run: ToolRun) -> float:
@@ -155,8 +159,10 @@ def run_tools(ctx: DemoContext, runs: Sequence[ToolRun]) -> List[str]:
              for run in runs]
     for run, line in zip(runs, shown):
         ctx.log(f'$ {line} > {ctx.shown(run.log)}')
+    # longest first (a stable sort: equal costs keep their order)
+    order = sorted(runs, key=lambda run: -run.cost)
     with ThreadPoolExecutor(max_workers=max(1, ctx.threads)) as pool:
-        futures = {pool.submit(_run_logged, ctx, run): run for run in runs}
+        futures = {pool.submit(_run_logged, ctx, run): run for run in order}
         try:
             for future in as_completed(futures):
                 ctx.log(f'[demo] {futures[future].name}: done in '
