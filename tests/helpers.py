@@ -5,6 +5,7 @@
 the checks several test modules make, as mmdet's
 ``tests/test_models/test_backbones/utils.py`` keeps them.
 """
+import signal
 from typing import Iterable, List, Sequence, Tuple
 
 import torch
@@ -102,3 +103,10 @@ def assert_same_search_state(model, reference, atol: float = 1e-6) -> None:
     for p, q in zip(model.weight_parameters(),
                     reference.weight_parameters()):
         torch.testing.assert_close(p, q, rtol=0, atol=atol)
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` of a child that must answer SIGINT (Ctrl-C): a shell
+    starts background jobs with SIGINT ignored, and a Python started so
+    would never raise ``KeyboardInterrupt``."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -13,6 +13,7 @@ import time
 import types
 
 import pytest
+from helpers import default_sigint
 
 from ddarts_mm.utils.interrupt import (EXIT_INTERRUPTED, HINTS,
                                        interrupted_line, run_tool)
@@ -142,7 +143,8 @@ def test_sigint_while_training(tmp_path):
         proc = subprocess.Popen(
             [sys.executable, osp.join(REPO, 'tools', 'train.py'), config,
              '--work-dir', str(tmp_path / 'work'), '--cfg-options', *options],
-            cwd=str(tmp_path), env=env, stdout=stdout, stderr=stderr)
+            cwd=str(tmp_path), env=env, stdout=stdout, stderr=stderr,
+            preexec_fn=default_sigint)
         try:
             started = _wait_for((out, err), 'Epoch(train)', proc, 300)
             if started:

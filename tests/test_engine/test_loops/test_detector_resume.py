@@ -20,6 +20,7 @@ import sys
 
 import pytest
 import torch
+from helpers import default_sigint
 
 pytest.importorskip('mmdet')
 
@@ -65,7 +66,8 @@ def _train(config: str, work_dir: str, options: list,
     return subprocess.run(
         [sys.executable, osp.join(REPO, 'tools', 'train.py'), config,
          '--work-dir', work_dir, *flags, '--cfg-options', *options],
-        cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
+        cwd=REPO, capture_output=True, text=True, timeout=600, env=env,
+        preexec_fn=default_sigint)  # interrupted by its own SIGINT
 
 
 def _losses(work_dir: str) -> dict:
