@@ -216,8 +216,8 @@ WORK, HOME, ROOT = ('/' + name for name in ('work', 'home', 'root'))
     (f'--reference {WORK}/data/zoo', [f'{WORK}/data/zoo']),
     (f"default=Path('{HOME}/me/data')", [f'{HOME}/me/data']),
     (f'cd {ROOT}', [ROOT]),
-    ('work_dirs/work/x ~/work/y $HOME/work /tmp/work/z', []),
-    ('/workspace/x /homes/y', []),
+    (f'work_dirs{WORK}/x ~{WORK}/y $HOME{WORK} /tmp{WORK}/z', []),
+    (f'{WORK}space/x {HOME}s/y', []),
 ])
 def test_absolute_path_pattern(text, found):
     assert ABS_PATH.findall(text) == found
