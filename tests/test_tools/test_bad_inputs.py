@@ -639,10 +639,11 @@ OPTION_CASES = {
 }
 
 
-@pytest.mark.parametrize('case', sorted(OPTION_CASES))
-def test_train_refuses_bad_options_before_the_work_dir(case, tmp_path,
-                                                       capsys):
-    options, words = OPTION_CASES[case]
+def refused_before_work_dir(options: list, words: list, tmp_path,
+                            capsys) -> str:
+    """Train the demo search with ``--cfg-options options``: it must stop
+    with exit status 2 and one line naming the config and ``words``, the
+    work dir never created. Returns the line."""
     data = tmp_path / 'cifar'
     data.mkdir()
     work_dir = tmp_path / 'work'
@@ -650,8 +651,15 @@ def test_train_refuses_bad_options_before_the_work_dir(case, tmp_path,
                              '--cfg-options', *cfg_data_root(data),
                              *options], capsys)
     assert status == 2, err
-    assert_one_line(err, str(SEARCH_DEMO), *words)
+    line = assert_one_line(err, str(SEARCH_DEMO), *words)
     assert not work_dir.exists()
+    return line
+
+
+@pytest.mark.parametrize('case', sorted(OPTION_CASES))
+def test_train_refuses_bad_options_before_the_work_dir(case, tmp_path,
+                                                       capsys):
+    refused_before_work_dir(*OPTION_CASES[case], tmp_path, capsys)
 
 
 HOOK = "_base_ = BASE\ncustom_hooks = [dict(type='SafeCheckpointHook'), {}]\n"

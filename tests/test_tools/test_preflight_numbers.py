@@ -13,7 +13,8 @@ import torch
 
 # tests/test_tools is on sys.path (pytest's rootdir-relative import)
 from test_bad_inputs import (SEARCH_DEMO, _supernet_checkpoint,
-                             assert_one_line, cfg_data_root, run_train)
+                             assert_one_line, cfg_data_root,
+                             refused_before_work_dir, run_train)
 
 # name -> (--cfg-options, words of the message besides the config file)
 NUMBER_CASES = {
@@ -61,17 +62,8 @@ NUMBER_CASES = {
 @pytest.mark.parametrize('case', sorted(NUMBER_CASES))
 def test_train_refuses_bad_numbers_before_the_work_dir(case, tmp_path,
                                                        capsys):
-    options, words = NUMBER_CASES[case]
-    data = tmp_path / 'cifar'
-    data.mkdir()
-    work_dir = tmp_path / 'work'
-    status, err = run_train([SEARCH_DEMO, '--work-dir', work_dir,
-                             '--cfg-options', *cfg_data_root(data),
-                             *options], capsys)
-    assert status == 2, err
-    line = assert_one_line(err, str(SEARCH_DEMO), *words)
+    line = refused_before_work_dir(*NUMBER_CASES[case], tmp_path, capsys)
     assert 'groups must be' not in line  # PyTorch's words, not ours
-    assert not work_dir.exists()
 
 
 @pytest.mark.parametrize('value, dotted', [
