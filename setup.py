@@ -71,9 +71,11 @@ extras_require = {
     # onnxruntime (docs/deployment.md, tools/deployment/pytorch2onnx.py)
     'deploy': ['onnx', 'onnxscript', 'onnxruntime'],
     # ruff: `make lint` (rules in pyproject.toml), pinned so that every
-    # machine reports the same violations
-    'tests': ['pytest', 'scikit-learn', 'matplotlib', 'networkx', 'onnx',
-              'onnxscript', 'onnxruntime', 'ruff==0.17.5'],
+    # machine reports the same violations; pytest-xdist: `make test` runs
+    # on every core
+    'tests': ['pytest', 'pytest-xdist', 'scikit-learn', 'matplotlib',
+              'networkx', 'onnx', 'onnxscript', 'onnxruntime',
+              'ruff==0.17.5'],
 }
 extras_require['all'] = sorted(
     {p for ps in extras_require.values() for p in ps})

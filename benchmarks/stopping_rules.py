@@ -34,8 +34,7 @@ import torch
 
 from ddarts_mm.engine.hooks.genotype_hook import (LAYOUT_META_KEY,
                                                   genotype_changes)
-from ddarts_mm.engine.hooks.search_stop_hook import (decided_criterion,
-                                                     genotype_criterion)
+from ddarts_mm.engine.hooks.search_stop_hook import first_stop
 from ddarts_mm.search_space.parse import (DECIDED, PARSE_METHODS,
                                           SearchLayout, count_dominant_ops,
                                           parse_genotype)
@@ -101,15 +100,10 @@ def replay(work_dir: str, warmup_epochs: int) -> dict:
 def stop_epoch(curve: List[dict], criterion: str, patience: int,
                min_decided: float, min_delta: Optional[float]
                ) -> Optional[int]:
-    """The first epoch at which the criterion holds, or None."""
-    for end in range(1, len(curve) + 1):
-        seen = curve[:end]
-        reason = (genotype_criterion(seen, patience, min_decided)
-                  if criterion == 'genotype' else
-                  decided_criterion(seen, patience, min_decided, min_delta))
-        if reason is not None:
-            return seen[-1]['epoch']
-    return None
+    """The epoch after which the criterion first holds, or None."""
+    seen = first_stop(curve, criterion, patience, min_decided,
+                      1.0 if min_delta is None else min_delta)
+    return None if seen is None else curve[seen - 1]['epoch']
 
 
 def retrain_top1(genotype_path: str, config: str, work_dir: str,
@@ -135,9 +129,10 @@ def retrain_top1(genotype_path: str, config: str, work_dir: str,
 
 
 def compare_at_stop(run: dict, stop: Optional[int], config: str,
-                    seed: int) -> dict:
+                    seeds: List[int]) -> dict:
     """The ``darts`` genotypes at the stop and at the run's last epoch and,
-    when they differ, the retrained top-1 of each (same seed)."""
+    when they differ, the retrained top-1 of each (mean over ``seeds``,
+    the same for both)."""
     from ddarts_mm.apis.genotype_cli.derive import derive_genotype
     last = run['last_epoch']
     stop = stop or last
@@ -152,10 +147,24 @@ def compare_at_stop(run: dict, stop: Optional[int], config: str,
     result = dict(stop_epoch=stop, last_epoch=last, same_genotype=same)
     if not same:
         for tag, path in paths.items():
-            result[f'top1_{tag}'] = retrain_top1(
-                path, config, osp.join(run['work_dir'], f'retrain_{tag}'),
-                seed)
+            top1 = [retrain_top1(
+                path, config,
+                osp.join(run['work_dir'], f'retrain_{tag}_seed{seed}'), seed)
+                for seed in seeds]
+            result[f'top1_{tag}_seeds'] = top1
+            result[f'top1_{tag}'] = sum(top1) / len(top1)
     return result
+
+
+def stop_quality(quality: List[dict]) -> Optional[dict]:
+    """Top-1 at the stop minus at the end over the runs (0 where the
+    genotypes are the same), with its 95% t interval."""
+    from ddarts_mm.study.stats import paired_interval
+    differences = [0.0 if q['same_genotype'] else
+                   q['top1_stop'] - q['top1_full'] for q in quality]
+    if len(differences) < 2:
+        return None
+    return dict(paired_interval(differences), differences=differences)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -173,7 +182,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                         'classification_ddarts_digits.py)')
     parser.add_argument('--rule', default='genotype K=1 >=90% (settled)',
                         help='the demo\'s SearchStopHook')
-    parser.add_argument('--retrain-seed', type=int, default=0)
+    parser.add_argument('--retrain-seeds', type=int, nargs='+', default=[0],
+                        help='retrain each genotype with these seeds (its '
+                        'top-1 is their mean)')
     args = parser.parse_args(argv)
     runs = [replay(w, args.warmup_epochs) for w in args.work_dirs]
     print('edges changed per search epoch (darts / sparse / edge), '
@@ -221,16 +232,22 @@ def main(argv: Optional[List[str]] = None) -> int:
               'genotype, retrained where they differ):')
         for run, stop in zip(runs, rule['stops']):
             result = compare_at_stop(run, stop['stop_epoch'],
-                                     args.retrain_config, args.retrain_seed)
+                                     args.retrain_config, args.retrain_seeds)
             quality.append(dict(result, work_dir=run['work_dir']))
             print(f'  {run["work_dir"]}: ' + (
                 'same genotype' if result['same_genotype'] else
                 f'top-1 {result["top1_stop"]:.2f} at the stop, '
                 f'{result["top1_full"]:.2f} at the end'))
+    summary = stop_quality(quality)
+    if summary is not None:
+        print(f'top-1 at the stop minus at the end, mean of {summary["n"]} '
+              f'runs: {summary["diff"]:+.2f} points, 95% interval '
+              f'[{summary["low"]:+.2f}, {summary["high"]:+.2f}]')
     if args.out:
         atomic_write_text(args.out, json.dumps(dict(
             command=' '.join(['python'] + sys.argv), runs=runs,
-            rules=table, quality=quality), indent=1, default=str))
+            rules=table, quality=quality, quality_summary=summary),
+            indent=1, default=str))
     return 0
 
 

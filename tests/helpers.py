@@ -110,3 +110,72 @@ def default_sigint() -> None:
     starts background jobs with SIGINT ignored, and a Python started so
     would never raise ``KeyboardInterrupt``."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+#: A 3-cell search on 16 + 8 random CIFAR-format images through
+#: ``tools/train.py`` (the tests that kill and resume a search): the
+#: search base config with tiny sizes, ``{hooks}`` appended to
+#: ``custom_hooks`` and ``{imports}`` (test modules) to the imports.
+TINY_SEARCH_CONFIG = '''
+_base_ = [{base!r}]
+custom_imports = dict(imports=['ddarts_mm.engine', 'ddarts_mm.models.search',
+                               'ddarts_mm.datasets.split',
+                               'ddarts_mm.datasets.demo.cifar_dataset'
+                               ] + {imports!r})
+model = dict(num_cells=3, init_channels=4, steps=2)
+dataset = dict(type='mmpretrain.DemoCIFAR10', data_root={root!r},
+               pipeline=[dict(type='mmpretrain.PackInputs')])
+loader = dict(batch_size=8, num_workers=0, persistent_workers=False)
+train_dataloader = dict(dataset=dict(dataset=dataset), **loader)
+arch_dataloader = dict(dataset=dict(dataset=dataset), **loader)
+val_dataloader = dict(dataset=dataset, **loader)
+test_dataloader = val_dataloader
+train_cfg = dict(max_epochs={epochs}, warmup_epochs={warmup_epochs})
+param_scheduler = dict(arch=dict(begin={warmup_epochs}))
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(interval=1, max_keep_ckpts=1))
+custom_hooks = [dict(type='SafeCheckpointHook')] + {hooks!r}
+randomness = dict(seed=0)
+'''
+
+
+def write_tiny_cifar(root) -> str:
+    """16 training and 8 test images (random pixels, 8 classes in both
+    halves) as CIFAR-10 pickles in ``root``; returns ``root``."""
+    import numpy as np
+
+    from ddarts_mm.datasets import write_cifar_pickles
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (24, 32, 32, 3), dtype=np.uint8)
+    labels = [i % 8 for i in range(24)]
+    write_cifar_pickles(str(root), images[:16], labels[:16], images[16:],
+                        labels[16:], [f'c{i}' for i in range(10)])
+    return str(root)
+
+
+def train_tiny_search(config_path, root: str, work_dir, hooks: list, *,
+                      epochs: int, warmup_epochs: int = 0,
+                      imports: Sequence = (), flags: Sequence[str] = ()):
+    """Write :data:`TINY_SEARCH_CONFIG` to ``config_path`` and run it with
+    ``tools/train.py`` in a child process; returns the
+    ``CompletedProcess``. ``imports``: paths of test modules that register
+    ``hooks`` (their folders join the child's ``PYTHONPATH``, with the
+    checkout)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    repo = Path(__file__).resolve().parents[1]
+    Path(config_path).write_text(TINY_SEARCH_CONFIG.format(
+        base=str(repo / 'configs' / 'search' / 'ddarts_8cells_cifar10.py'),
+        root=root, hooks=list(hooks),
+        imports=[Path(module).stem for module in imports], epochs=epochs,
+        warmup_epochs=warmup_epochs))
+    folders = sorted({str(Path(module).parent) for module in imports})
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [*folders, str(repo), os.environ.get('PYTHONPATH', '')]),
+        PYTHONWARNINGS='ignore:pkg_resources is deprecated:UserWarning')
+    return subprocess.run(
+        [sys.executable, str(repo / 'tools' / 'train.py'), str(config_path),
+         '--work-dir', str(work_dir), *flags], capture_output=True,
+        text=True, env=env, timeout=900)

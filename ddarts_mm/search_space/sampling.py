@@ -1,6 +1,7 @@
 """Random genotypes: the random-search baseline of a search space."""
 import random
-from typing import Sequence
+from dataclasses import dataclass, replace
+from typing import Callable, Sequence
 
 from .genotype import Edge, Gene, Genotype
 from .primitives import search_space_ops
@@ -38,3 +39,47 @@ def random_genotype(num_layers: int, steps: int, reductions: Sequence[int],
                     reductions=list(reductions), steps=steps,
                     search_space=search_space, name=f'random_seed{seed}',
                     source=f'random genotype of {search_space}, seed {seed}')
+
+
+@dataclass
+class BandedDraw:
+    """A random genotype drawn within a cost band.
+
+    Args:
+        genotype (Genotype): The first draw whose cost is in the band.
+        cost (float): Its cost.
+        draws (int): Uniform draws made (rejected ones included).
+    """
+    genotype: Genotype
+    cost: float
+    draws: int
+
+
+def random_genotype_in_band(num_layers: int, steps: int,
+                            reductions: Sequence[int], seed: int,
+                            cost_of: Callable[[Genotype], float],
+                            low: float, high: float,
+                            search_space: str = 'S',
+                            max_draws: int = 10000) -> BandedDraw:
+    """A genotype drawn uniformly among those whose cost is in
+    ``[low, high]``: :func:`random_genotype` drawn again (seeds
+    ``seed * max_draws + k``) until ``cost_of`` falls in the band, so a
+    searched genotype is compared with chance at the same cost.
+
+    Raises:
+        ValueError: An empty band, or no draw in it after ``max_draws``.
+    """
+    if not low <= high:
+        raise ValueError(f'cost band: low {low:g} > high {high:g}')
+    for draw in range(max_draws):
+        genotype = random_genotype(num_layers, steps, reductions,
+                                   seed * max_draws + draw, search_space)
+        cost = float(cost_of(genotype))
+        if low <= cost <= high:
+            genotype = replace(
+                genotype, name=f'random_seed{seed}_band',
+                source=f'random genotype of {search_space} with cost in '
+                f'[{low:.4g}, {high:.4g}], seed {seed} (draw {draw + 1})')
+            return BandedDraw(genotype, cost, draw + 1)
+    raise ValueError(f'cost band [{low:.4g}, {high:.4g}]: no random genotype '
+                     f'in it after {max_draws} draws')

@@ -72,6 +72,24 @@ def welch_interval(a: Sequence[float], b: Sequence[float],
     return dict(diff=diff, low=diff - half, high=diff + half)
 
 
+def paired_interval(differences: Sequence[float],
+                    confidence: float = CONFIDENCE) -> Dict[str, float]:
+    """Student's t interval of the mean of paired ``differences`` (one per
+    unit, e.g. a search seed's top-1 at the stop minus at the end): a
+    zero difference counts as one. Needs at least two values; with zero
+    variance the interval is the point itself."""
+    values = np.asarray(differences, float)
+    if values.size < 2:
+        raise ValueError('paired interval: at least 2 differences, got '
+                         f'{values.size}')
+    diff = float(values.mean())
+    se = float(values.std(ddof=1)) / math.sqrt(values.size)
+    half = (_t_quantile(0.5 + confidence / 2, values.size - 1) * se
+            if se > 0.0 else 0.0)
+    return dict(diff=diff, low=diff - half, high=diff + half,
+                n=int(values.size))
+
+
 def bootstrap_interval(a: Sequence[float], b: Sequence[float],
                        confidence: float = CONFIDENCE,
                        resamples: int = BOOTSTRAP_RESAMPLES,

@@ -294,15 +294,8 @@ def stop_epoch(curve: Sequence[dict], patience: int = 2,
     """The search epoch (counted from 1 among the search epochs) after
     which ``SearchStopHook(criterion='genotype', patience, min_decided)``
     would stop a search with this decision curve, or None."""
-    from ddarts_mm.engine.hooks.search_stop_hook import genotype_criterion
-    seen: List[dict] = []
-    stable = 0
-    for index, point in enumerate(curve):
-        stable = stable + 1 if point.get('changes') == 0 else 0
-        seen.append(dict(point, stable_epochs=stable))
-        if genotype_criterion(seen, patience, min_decided) is not None:
-            return index + 1
-    return None
+    from ddarts_mm.engine.hooks.search_stop_hook import first_stop
+    return first_stop(curve, 'genotype', patience, min_decided)
 
 
 def stop_lines(records: Sequence[dict], patience: int = 2,

@@ -6,83 +6,42 @@ and writes the files of the uninterrupted run, bit for bit, whether the
 search ran all its epochs or was stopped early by ``SearchStopHook``.
 All runs go through ``tools/train.py``.
 """
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
+from helpers import train_tiny_search, write_tiny_cifar
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
-
-SEARCH = '''
-_base_ = [{base!r}]
-custom_imports = dict(imports=['ddarts_mm.engine', 'ddarts_mm.models.search',
-                               'ddarts_mm.datasets.split',
-                               'ddarts_mm.datasets.demo.cifar_dataset'
-                               ] + {extra!r})
-model = dict(num_cells=3, init_channels=4, steps=2)
-dataset = dict(type='mmpretrain.DemoCIFAR10', data_root={root!r},
-               pipeline=[dict(type='mmpretrain.PackInputs')])
-loader = dict(batch_size=8, num_workers=0, persistent_workers=False)
-train_dataloader = dict(dataset=dict(dataset=dataset), **loader)
-arch_dataloader = dict(dataset=dict(dataset=dataset), **loader)
-val_dataloader = dict(dataset=dataset, **loader)
-test_dataloader = val_dataloader
-train_cfg = dict(max_epochs={epochs}, warmup_epochs=1)
-param_scheduler = dict(arch=dict(begin=1))
-default_hooks = dict(logger=dict(interval=1),
-                     checkpoint=dict(interval=1, max_keep_ckpts=1))
-custom_hooks = [
-    dict(type='SafeCheckpointHook'),
-    dict(type='AblationScheduleHook', interval=1),
-    dict(type='AblationLogHook', figure_interval=0),
-    dict(type='GenotypeHook', methods=['darts', 'sparse', 'edge'],
-         figure_interval=0),
-] + {stop!r} + {kill!r}
-randomness = dict(seed=0)
-'''
+#: The hooks of every run (the stop rule and the kill are added).
+HOOKS = [dict(type='AblationScheduleHook', interval=1),
+         dict(type='AblationLogHook', figure_interval=0),
+         dict(type='GenotypeHook', methods=['darts', 'sparse', 'edge'],
+              figure_interval=0)]
 
 #: Stops after the second search epoch whatever the alphas do: the
 #: decided share rises by less than 100 points in one epoch.
 STOP = [dict(type='SearchStopHook', criterion='decided', patience=1,
              min_decided=0.0, min_delta=100.0)]
 KILL = [dict(type='KillDuringFinalWrites')]
+KILL_MODULE = Path(__file__).parent / 'kill_during_final.py'
 FINAL_FILES = ('genotype_final_darts.json', 'genotype_final_sparse.json',
                'genotype_final_edge.json', 'search_decision.json')
 
 
 @pytest.fixture(scope='module')
 def cifar_root(tmp_path_factory) -> str:
-    from ddarts_mm.datasets import write_cifar_pickles
-    root = tmp_path_factory.mktemp('cifar')
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (24, 32, 32, 3), dtype=np.uint8)
-    labels = [i % 8 for i in range(24)]
-    write_cifar_pickles(str(root), images[:16], labels[:16], images[16:],
-                        labels[16:], [f'c{i}' for i in range(10)])
-    return str(root)
+    return write_tiny_cifar(tmp_path_factory.mktemp('cifar'))
 
 
 def train(tmp_path: Path, root: str, work_dir: Path, stop: list, kill: list,
           *flags: str) -> subprocess.CompletedProcess:
-    config = tmp_path / f'search_{len(stop)}{len(kill)}.py'
-    base = REPO / 'configs' / 'search' / 'ddarts_8cells_cifar10.py'
-    config.write_text(SEARCH.format(
-        base=str(base), root=root, stop=stop, kill=kill,
-        epochs=4 if stop else 3,
-        extra=['kill_during_final'] if kill else []))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(Path(__file__).parent), str(REPO),
-         os.environ.get('PYTHONPATH', '')]))
-    return subprocess.run(
-        [sys.executable, str(REPO / 'tools' / 'train.py'), str(config),
-         '--work-dir', str(work_dir), *flags], capture_output=True,
-        text=True, env=env, timeout=900)
+    return train_tiny_search(
+        tmp_path / f'search_{len(stop)}{len(kill)}.py', root, work_dir,
+        HOOKS + stop + kill, epochs=4 if stop else 3, warmup_epochs=1,
+        imports=[KILL_MODULE] if kill else [], flags=flags)
 
 
 def assert_same_end(work_dir: Path, reference: Path, epoch: int) -> None:

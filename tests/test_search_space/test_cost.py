@@ -377,3 +377,26 @@ def test_latency_table_tool_refuses_a_bad_layout_in_one_line(tmp_path,
     err = capsys.readouterr().err.strip()
     assert err.startswith('tools/latency_table.py: ') and '\n' not in err
     assert not out.exists()
+
+
+def test_random_genotypes_in_a_cost_band():
+    """The banded sampler keeps only draws whose counted cost is in the
+    band, and says so in one line when the band holds none."""
+    from ddarts_mm.search_space.sampling import random_genotype_in_band
+
+    def flops(genotype):
+        return network_cost(genotype, 8, stem='cifar', num_classes=10).flops
+
+    costs = sorted(flops(random_genotype(5, 2, [1, 3], seed))
+                   for seed in range(20))
+    low, high = costs[5], costs[10]  # the 25th to 50th percentile of chance
+    drawn = [random_genotype_in_band(5, 2, [1, 3], seed, flops, low, high)
+             for seed in range(4)]
+    for draw in drawn:
+        assert low <= draw.cost <= high
+        assert draw.cost == flops(draw.genotype)
+        assert draw.draws >= 1 and 'cost in' in draw.genotype.source
+    assert len({str(d.genotype.to_dict()['genes']) for d in drawn}) == 4
+    with pytest.raises(ValueError, match=r'no random genotype in it after 30'):
+        random_genotype_in_band(5, 2, [1, 3], 0, flops, 1.0, 2.0,
+                                max_draws=30)

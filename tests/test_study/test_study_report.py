@@ -75,6 +75,13 @@ def test_epochs_to_stop_from_decision_curves():
     assert stop_epoch(settled) == 4  # unchanged after search epochs 3, 4
     assert stop_epoch(settled, patience=1) == 3
     assert stop_epoch(moving) is None and stop_epoch(undecided) is None
+    # the same replay as the hook's other criterion: decided share up by
+    # less than 1 point in 1 epoch, once >= 80% decided
+    from ddarts_mm.engine.hooks.search_stop_hook import first_stop
+    rising = [dict(epoch=k + 2, decided_pct=d, changes=None)
+              for k, d in enumerate([40.0, 85.0, 92.0, 92.5, 99.0])]
+    assert first_stop(rising, 'decided', patience=1) == 4
+    assert first_stop(rising, 'decided', patience=2) is None
     from ddarts_mm.study.grid import PAPER_W01, PAPER_W_AB
     main = dict(w_ab=PAPER_W_AB, w01=PAPER_W01)
     records = [dict(main, method='ddarts-exact', decision_curve=settled),

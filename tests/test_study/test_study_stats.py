@@ -2,9 +2,9 @@
 import pytest
 
 from ddarts_mm.study.stats import (CONTRADICTED, INCONCLUSIVE, REPRODUCED,
-                                   difference, percentile_among,
-                                   pooled_within_std, verdict,
-                                   welch_interval)
+                                   difference, paired_interval,
+                                   percentile_among, pooled_within_std,
+                                   verdict, welch_interval)
 
 
 def test_intervals_percentiles_and_verdicts():
@@ -25,3 +25,16 @@ def test_intervals_percentiles_and_verdicts():
     assert percentile_among(2.0, [1.0, 2.0, 3.0, 4.0]) == 37.5  # tie: half
     assert pooled_within_std([[1.0, 3.0], [5.0, 5.0]]) == pytest.approx(1.0)
 
+
+
+def test_paired_interval_of_stop_minus_end():
+    # mean 1, sd 1 (values 0, 1, 2), n 3: half width t(0.975, 2) / sqrt(3)
+    got = paired_interval([0.0, 1.0, 2.0])
+    assert got['diff'] == pytest.approx(1.0) and got['n'] == 3
+    assert got['high'] - got['diff'] == pytest.approx(4.3027 / 3**0.5,
+                                                      rel=1e-3)
+    assert got['low'] == pytest.approx(2 * got['diff'] - got['high'])
+    same = paired_interval([0.0, 0.0, 0.0, 0.0])  # nothing lost anywhere
+    assert same['low'] == same['high'] == 0.0
+    with pytest.raises(ValueError, match='at least 2'):
+        paired_interval([3.0])

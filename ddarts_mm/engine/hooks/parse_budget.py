@@ -37,6 +37,8 @@ class ParseBudget:
         self._penalty: Optional[CostPenalty] = None
         #: The budget parse of each method at the last :meth:`fit`.
         self.parses: Dict[str, BudgetParse] = {}
+        #: The expected cost of the alphas of the last :meth:`fit`.
+        self.expected: Optional[float] = None
 
     def penalty(self, model: SearchSupernet) -> Optional[CostPenalty]:
         """The budget's cost model and value, or None without a budget."""
@@ -79,6 +81,8 @@ class ParseBudget:
         if penalty is None:
             return genotypes
         cost_fn = penalty_cost_fn(penalty)
+        with torch.no_grad():
+            self.expected = float(penalty.expected.of_alphas(list(alphas)))
         self.parses = {
             method: fit_budget(genotype, alphas, layout, cost_fn,
                                penalty.budget, penalty.metric, method,
@@ -95,11 +99,7 @@ class ParseBudget:
         result = self.parses.get(summary_method)
         if penalty is None or result is None:
             return None
-        params = model.arch_parameters()
-        alphas = [params[name] for name in
-                  SearchLayout.from_supernet(model).alpha_names]
-        with torch.no_grad():
-            expected = float(penalty.expected.of_alphas(alphas))
+        expected = self.expected
         values = dict(expected=expected, parsed=result.cost,
                       budget=float(penalty.budget))
         hub = runner.message_hub

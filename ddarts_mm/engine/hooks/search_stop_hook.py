@@ -1,5 +1,5 @@
 """Stop a D-DARTS search once it has decided (early stopping)."""
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from mmengine.hooks import Hook
 
@@ -48,6 +48,29 @@ def decided_criterion(curve: List[dict], patience: int,
     if now >= min_decided and now - before < min_delta:
         return (f'{now:.1f}% of the op weights are decided, up '
                 f'{now - before:.2f} points in {patience} search epochs')
+    return None
+
+
+def first_stop(curve: Sequence[dict], criterion: str = 'genotype',
+               patience: int = 2, min_decided: float = 80.0,
+               min_delta: float = 1.0) -> Optional[int]:
+    """How many points of a recorded decision ``curve`` (one per search
+    epoch, as :data:`DECISION_INFO_KEY` holds them) the hook would see
+    before it stops the search (``criterion``, ``patience``,
+    ``min_decided`` in percent), or None when it never stops. Points
+    without ``stable_epochs`` get it counted from ``changes``."""
+    seen: List[dict] = []
+    for point in curve:
+        stable = point.get('stable_epochs')
+        if stable is None:
+            stable = (seen[-1]['stable_epochs'] + 1 if seen else 1) \
+                if point.get('changes') == 0 else 0
+        seen.append(dict(point, stable_epochs=stable))
+        reason = (genotype_criterion(seen, patience, min_decided)
+                  if criterion == 'genotype' else
+                  decided_criterion(seen, patience, min_decided, min_delta))
+        if reason is not None:
+            return len(seen)
     return None
 
 

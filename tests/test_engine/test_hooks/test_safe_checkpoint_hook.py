@@ -4,6 +4,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from helpers import train_tiny_search, write_tiny_cifar
 from mmengine.logging import HistoryBuffer
 from mmengine.testing import RunnerTestCase
 
@@ -180,29 +181,6 @@ def test_atomic_checkpoint_hook_writes_local_disk_atomically(tmp_path):
     assert type(plain) is CheckpointHook and plain.backend_args is None
 
 
-SEARCH = '''
-_base_ = [{base!r}]
-custom_imports = dict(imports=['ddarts_mm.engine', 'ddarts_mm.models.search',
-                               'ddarts_mm.datasets.split',
-                               'ddarts_mm.datasets.demo.cifar_dataset',
-                               'kill_during_save'])
-model = dict(num_cells=3, init_channels=4, steps=2)
-dataset = dict(type='mmpretrain.DemoCIFAR10', data_root={root!r},
-               pipeline=[dict(type='mmpretrain.PackInputs')])
-loader = dict(batch_size=8, num_workers=0, persistent_workers=False)
-train_dataloader = dict(dataset=dict(dataset=dataset), **loader)
-arch_dataloader = dict(dataset=dict(dataset=dataset), **loader)
-val_dataloader = dict(dataset=dataset, **loader)
-test_dataloader = val_dataloader
-train_cfg = dict(max_epochs=3)
-default_hooks = dict(logger=dict(interval=1),
-                     checkpoint=dict(interval=1, max_keep_ckpts=1))
-custom_hooks = [dict(type='SafeCheckpointHook'),
-                dict(type='AblationLossHook', interval=1),
-                dict(type='KillDuringCheckpointWrite', epoch={kill})]
-'''
-
-
 @pytest.mark.slow
 def test_search_killed_while_saving_resumes_from_last_complete(tmp_path):
     """SIGKILL the moment epoch 2's temporary checkpoint file appears, with
@@ -213,34 +191,19 @@ def test_search_killed_while_saving_resumes_from_last_complete(tmp_path):
     warning.
     """
     import os
-    import subprocess
-    import sys
     from pathlib import Path
-
-    from ddarts_mm.datasets import write_cifar_pickles
     pytest.importorskip('mmpretrain')
-    repo = Path(__file__).resolve().parents[3]
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (24, 32, 32, 3), dtype=np.uint8)
-    labels = [i % 8 for i in range(24)]  # every class in both halves
-    write_cifar_pickles(str(tmp_path / 'cifar'), images[:16], labels[:16],
-                        images[16:], labels[16:],
-                        [f'c{i}' for i in range(10)])
-    base = repo / 'configs' / 'search' / 'ddarts_8cells_cifar10.py'
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(Path(__file__).parent), str(repo),
-         os.environ.get('PYTHONPATH', '')]),
-        PYTHONWARNINGS='ignore:pkg_resources is deprecated:UserWarning')
+    root = write_tiny_cifar(tmp_path / 'cifar')
     work_dir = tmp_path / 'work'
+    kill_module = Path(__file__).parent / 'kill_during_save.py'
+    hooks = [dict(type='AblationScheduleHook', interval=1),
+             dict(type='AblationLogHook')]
 
-    def run(kill: int, *flags: str) -> subprocess.CompletedProcess:
-        config = tmp_path / f'search_kill{kill}.py'
-        config.write_text(SEARCH.format(base=str(base), kill=kill,
-                                        root=str(tmp_path / 'cifar')))
-        return subprocess.run(
-            [sys.executable, str(repo / 'tools' / 'train.py'), str(config),
-             '--work-dir', str(work_dir), *flags], capture_output=True,
-            text=True, env=env, timeout=900)
+    def run(kill: int, *flags: str):
+        return train_tiny_search(
+            tmp_path / f'search_kill{kill}.py', root, work_dir,
+            hooks + [dict(type='KillDuringCheckpointWrite', epoch=kill)],
+            epochs=3, imports=[kill_module], flags=flags)
 
     killed = run(2)
     assert killed.returncode == -9, killed.stderr[-3000:]
