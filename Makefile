@@ -7,6 +7,12 @@ STAGE ?= all
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 LINT_ARGS ?=
+# The tests run on every core (pytest-xdist; at most 4 workers, each test
+# at one torch thread); PYTEST_WORKERS=0 runs them in one process.
+# --dist loadscope keeps a module's tests, and the fixtures they share,
+# on one worker.
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
+XDIST := -n $(PYTEST_WORKERS) --dist loadscope
 
 .PHONY: install test test-fast demo lint clean-demo
 
@@ -14,10 +20,10 @@ install:
 	@bash scripts/install.sh
 
 test: install
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+	$(PY) -m pytest tests $(XDIST) $(PYTEST_ARGS)
 
 test-fast: install
-	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest tests -m "not slow" $(XDIST) $(PYTEST_ARGS)
 
 demo: install
 	$(PY) tools/demo.py --stage $(STAGE) $(DEMO_ARGS)

@@ -37,3 +37,13 @@ isolate_module_default_scope = pytest.fixture(autouse=True, scope='module')(
     _restore_default_scopes)
 isolate_test_default_scope = pytest.fixture(autouse=True)(
     _restore_default_scopes)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Modules holding slow tests run first (collection order otherwise):
+    with ``make test``'s workers (pytest-xdist, ``--dist loadscope``) the
+    long end-to-end modules then overlap one another instead of leaving
+    one worker busy after the others have finished."""
+    slow_modules = {item.module.__name__ for item in items
+                    if item.get_closest_marker('slow') is not None}
+    items.sort(key=lambda item: item.module.__name__ not in slow_modules)

@@ -74,6 +74,19 @@ def test_make_lint_runs_ruff_and_ci_lints_first():
     assert ci == ['make lint', 'make test']
 
 
+def test_make_test_runs_on_every_core():
+    """``make test`` spreads the modules over pytest-xdist workers (the
+    test extra installs it); PYTEST_WORKERS=0 runs in one process."""
+    import subprocess
+    assert "'pytest-xdist'" in read('setup.py')
+    for workers in ('3', '0'):
+        dry = subprocess.run(
+            ['make', '-n', '-f', 'Makefile', 'test', 'VENV=/nonexistent',
+             f'PYTEST_WORKERS={workers}'], cwd=REPO, capture_output=True,
+            text=True, check=True).stdout
+        assert f'-m pytest tests -n {workers} --dist loadscope' in dry
+
+
 def test_ruff_configuration_and_pre_commit_hook():
     assert '[tool.ruff' in read('pyproject.toml')
     pre_commit = read('.pre-commit-config.yaml')
