@@ -21,6 +21,7 @@ BOOTSTRAP_RESAMPLES = 10000
 REPRODUCED = 'reproduced'
 CONTRADICTED = 'contradicted'
 INCONCLUSIVE = 'inconclusive at this scale'
+SIZE_NOT_REPRODUCED = "the paper's size not reproduced at this scale"
 
 
 def _t_quantile(probability: float, dof: float) -> float:
@@ -113,10 +114,13 @@ def difference(a: Sequence[float], b: Sequence[float]) -> Difference:
                       boot['low'], boot['high'], len(a), len(b))
 
 
-def verdict(interval: Difference, direction: int = 1) -> str:
+def verdict(interval: Difference, direction: int = 1,
+            paper_size: Optional[float] = None) -> str:
     """The claim "``a - b`` has the sign of ``direction``", from Welch's
     interval: reproduced when the interval excludes 0 on the claimed side,
-    contradicted when it excludes 0 on the other side, else inconclusive.
+    contradicted when it excludes 0 on the other side, else inconclusive;
+    an inconclusive interval that also excludes the paper's effect
+    ``paper_size`` (e.g. +9 points) says that this size is not reproduced.
     """
     ends = (interval.low * direction, interval.high * direction)
     low, high = min(ends), max(ends)
@@ -124,6 +128,9 @@ def verdict(interval: Difference, direction: int = 1) -> str:
         return REPRODUCED
     if high < 0:
         return CONTRADICTED
+    if paper_size is not None and not (interval.low <= paper_size
+                                       <= interval.high):
+        return SIZE_NOT_REPRODUCED
     return INCONCLUSIVE
 
 

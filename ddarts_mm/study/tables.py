@@ -181,18 +181,19 @@ def claims(records: Sequence[dict]) -> List[dict]:
             for m, runs in groups.items()}
     out = []
 
-    def add(claim, paper, measure, interval, direction=1, digits=1):
+    def add(claim, paper, measure, interval, direction=1, digits=1,
+            paper_size=None):
         out.append(dict(claim=claim, paper=paper, measure=measure,
                         interval=interval, digits=digits,
                         verdict='-' if interval is None else verdict(
-                            interval, direction)))
+                            interval, direction, paper_size)))
 
     for baseline, gain in (('darts', 9), ('fairdarts', 14)):
         add(f'Fig. 4: D-DARTS converges faster than {baseline}',
             f'best val top-1 +{gain} points',
             f'best supernet val top-1, ddarts-exact - {baseline} (points)',
             maybe_difference(best.get('ddarts-exact', []),
-                             best.get(baseline, [])))
+                             best.get(baseline, [])), paper_size=gain)
     w_ab = sweep_groups(records, 'w_ab')
     loss = {v: _values(runs, 'min_global_loss') for v, runs in w_ab.items()}
     for other in (0.0, 2.0):
@@ -215,7 +216,8 @@ def claims(records: Sequence[dict]) -> List[dict]:
         'ddarts-lf)', '+0.6 points',
         'retrained top-1, ddarts-exact - ddarts-lf (points)',
         maybe_difference(_retrained(groups.get('ddarts-exact', [])),
-                         _retrained(groups.get('ddarts-lf', []))))
+                         _retrained(groups.get('ddarts-lf', []))),
+        paper_size=0.6)
     return out
 
 

@@ -2,6 +2,7 @@
 import pytest
 
 from ddarts_mm.study.stats import (CONTRADICTED, INCONCLUSIVE, REPRODUCED,
+                                   SIZE_NOT_REPRODUCED,
                                    difference, paired_interval,
                                    percentile_among, pooled_within_std,
                                    verdict, welch_interval)
@@ -20,6 +21,10 @@ def test_intervals_percentiles_and_verdicts():
     assert verdict(clear, direction=-1) == CONTRADICTED
     overlap = difference([1.0, 3.0, 2.0], [2.0, 1.0, 3.0])
     assert verdict(overlap) == INCONCLUSIVE
+    # inconclusive on the sign, yet the paper's +9 points lie outside
+    assert verdict(overlap, paper_size=9.0) == SIZE_NOT_REPRODUCED
+    assert verdict(overlap, paper_size=0.5) == INCONCLUSIVE
+    assert verdict(clear, paper_size=100.0) == REPRODUCED  # the sign holds
     assert percentile_among(5.0, [1.0, 2.0, 3.0, 4.0]) == 100.0
     assert percentile_among(0.0, [1.0, 2.0]) == 0.0
     assert percentile_among(2.0, [1.0, 2.0, 3.0, 4.0]) == 37.5  # tie: half
