@@ -6,7 +6,7 @@ the checks several test modules make, as mmdet's
 ``tests/test_models/test_backbones/utils.py`` keeps them.
 """
 import signal
-from typing import Iterable, List, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -115,14 +115,15 @@ def default_sigint() -> None:
 #: A 3-cell search on 16 + 8 random CIFAR-format images through
 #: ``tools/train.py`` (the tests that kill and resume a search): the
 #: search base config with tiny sizes, ``{hooks}`` appended to
-#: ``custom_hooks`` and ``{imports}`` (test modules) to the imports.
+#: ``custom_hooks``, ``{imports}`` (test modules) to the imports and
+#: ``{model}`` to the supernet's arguments.
 TINY_SEARCH_CONFIG = '''
 _base_ = [{base!r}]
 custom_imports = dict(imports=['ddarts_mm.engine', 'ddarts_mm.models.search',
                                'ddarts_mm.datasets.split',
                                'ddarts_mm.datasets.demo.cifar_dataset'
                                ] + {imports!r})
-model = dict(num_cells=3, init_channels=4, steps=2)
+model = dict(num_cells=3, init_channels=4, steps=2, **{model!r})
 dataset = dict(type='mmpretrain.DemoCIFAR10', data_root={root!r},
                pipeline=[dict(type='mmpretrain.PackInputs')])
 loader = dict(batch_size=8, num_workers=0, persistent_workers=False)
@@ -155,7 +156,8 @@ def write_tiny_cifar(root) -> str:
 
 def train_tiny_search(config_path, root: str, work_dir, hooks: list, *,
                       epochs: int, warmup_epochs: int = 0,
-                      imports: Sequence = (), flags: Sequence[str] = ()):
+                      imports: Sequence = (), flags: Sequence[str] = (),
+                      model: Optional[dict] = None):
     """Write :data:`TINY_SEARCH_CONFIG` to ``config_path`` and run it with
     ``tools/train.py`` in a child process; returns the
     ``CompletedProcess``. ``imports``: paths of test modules that register
@@ -168,7 +170,7 @@ def train_tiny_search(config_path, root: str, work_dir, hooks: list, *,
     repo = Path(__file__).resolve().parents[1]
     Path(config_path).write_text(TINY_SEARCH_CONFIG.format(
         base=str(repo / 'configs' / 'search' / 'ddarts_8cells_cifar10.py'),
-        root=root, hooks=list(hooks),
+        root=root, hooks=list(hooks), model=dict(model or {}),
         imports=[Path(module).stem for module in imports], epochs=epochs,
         warmup_epochs=warmup_epochs))
     folders = sorted({str(Path(module).parent) for module in imports})

@@ -159,13 +159,15 @@ def count_part(part: Part) -> Cost:
     """Parameters and FLOPs of ``part``, counted as ``info`` counts them.
 
     ``sum(p.numel())``, and mmengine's ``FlopAnalyzer`` total in eval mode
-    on zeros of ``part.input_shape`` (cached by key).
+    on zeros of ``part.input_shape`` (cached by key). Counted on the CPU
+    whatever the default device (the pre-flight builds a model with
+    ``model.cost`` on the meta device, where nothing can be traced).
     """
     from mmengine.analysis import FlopAnalyzer
-    with torch.random.fork_rng(devices=[]):  # leave the seed stream alone
-        module = part.build().eval()
+    with torch.random.fork_rng(devices=[]), torch.device('cpu'):
+        module = part.build().eval()  # fork: leave the seed stream alone
     params = sum(p.numel() for p in module.parameters())
-    with torch.no_grad(), warnings.catch_warnings():
+    with torch.no_grad(), warnings.catch_warnings(), torch.device('cpu'):
         warnings.simplefilter('ignore')
         analyzer = FlopAnalyzer(module, (torch.zeros(part.input_shape), ))
         analyzer.unsupported_ops_warnings(False)

@@ -400,3 +400,16 @@ def test_random_genotypes_in_a_cost_band():
     with pytest.raises(ValueError, match=r'no random genotype in it after 30'):
         random_genotype_in_band(5, 2, [1, 3], 0, flops, 1.0, 2.0,
                                 max_draws=30)
+
+
+def test_counting_under_the_meta_device_counts_on_the_cpu():
+    """The pre-flight builds a supernet with ``model.cost`` on the meta
+    device; its cost model still counts (it failed with a torch._check
+    TypeError in tools/train.py before)."""
+    from ddarts_mm.search_space.cost import count_part, op_part
+    part = op_part('sep_conv_3x3', 8, (16, 16), 1)
+    count_part.cache_clear()
+    with torch.device('meta'):
+        on_meta = count_part(part)
+    count_part.cache_clear()
+    assert on_meta == count_part(part) and on_meta.flops > 0
