@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
-from ddarts_mm.study.grid import PAPER_W01, PAPER_W_AB, StudyRun
+from ddarts_mm.study.grid import StudyRun
 from ddarts_mm.utils.atomic_write import atomic_write_text
 
 SEARCHED = ['darts', 'fairdarts', 'ddarts-lf', 'ddarts-exact']
@@ -41,12 +41,12 @@ SEARCHED = ['darts', 'fairdarts', 'ddarts-lf', 'ddarts-exact']
 
 def main_grid(records: Sequence[dict], methods: Sequence[str],
               seeds: Optional[Sequence[int]] = None) -> List[dict]:
-    """The retrained records of the main grid (the paper's w_ab, w01) of
-    ``methods`` (and ``seeds``, all when None)."""
-    return [r for r in records
-            if r.get('retrains') and (r['w_ab'], r['w01']) == (
-                PAPER_W_AB, PAPER_W01) and r['method'] in methods
-            and (seeds is None or r['seed'] in seeds)]
+    """The retrained records of the main grid (the paper's w_ab, w01,
+    ``tables.by_method``) of ``methods`` (and ``seeds``, all when None)."""
+    from ddarts_mm.study.tables import by_method
+    groups = by_method(records)
+    return [r for method in methods for r in groups.get(method, [])
+            if r.get('retrains') and (seeds is None or r['seed'] in seeds)]
 
 
 def short_top1(record: dict, seed: int) -> float:
@@ -83,24 +83,22 @@ def study_settings(record: dict, work_dir: str, retrain_seeds: Sequence[int],
     import torch
 
     from ddarts_mm.study.run import StudySettings
-    made = record['provenance']['settings']
-    torch.set_num_threads(int(made['threads']))
-    return StudySettings(
-        search_config=made['search_config'],
-        train_config=made['train_config'], work_dir=work_dir,
-        train_options=dict(made.get('train_options') or {},
-                           **(train_options or {})),
-        retrain_seeds=tuple(retrain_seeds), threads=int(made['threads']))
+    settings = StudySettings.from_record(record, work_dir,
+                                         retrain_seeds=tuple(retrain_seeds))
+    settings.train_options = dict(settings.train_options or {},
+                                  **(train_options or {}))
+    torch.set_num_threads(settings.threads)
+    return settings
 
 
 def retrain(genotype, run: StudyRun, settings, work_dir: str) -> List[dict]:
     """Retrain ``genotype`` with every retrain seed of ``settings``."""
-    from ddarts_mm.study.run import _retrain
+    from ddarts_mm.study.run import retrain_genotype
     run_dir = Path(work_dir) / run.run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / 'genotype.json'
     genotype.save(str(path))
-    return [_retrain(str(path), run, seed, settings, run_dir)
+    return [retrain_genotype(str(path), run, seed, settings, run_dir)
             for seed in settings.retrain_seeds]
 
 

@@ -16,7 +16,7 @@ and ``--verify N`` can re-run committed runs and compare (:mod:`.verify`);
 import json
 import time
 import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -80,6 +80,18 @@ class StudySettings:
     retrain_seeds: Tuple[int, ...] = (0, 1)
     threads: int = DEFAULT_THREADS
 
+    @classmethod
+    def from_record(cls, record: dict, work_dir: str = '',
+                    **changes) -> 'StudySettings':
+        """The settings a result record was made with (its provenance),
+        in ``work_dir``, with ``changes`` (fields) on top."""
+        saved = record['provenance']['settings']
+        made = cls(saved['search_config'], saved['train_config'], work_dir,
+                   saved['parse_method'], saved['search_options'],
+                   saved['train_options'], tuple(saved['retrain_seeds']),
+                   saved['threads'])
+        return replace(made, **changes)
+
 
 def _search(run: StudyRun, settings: StudySettings, run_dir: Path) -> dict:
     """Search with the method's overrides; the search part of a record."""
@@ -123,8 +135,8 @@ def search_layout(settings: StudySettings) -> dict:
                 reductions=sorted({layers // 3, 2 * layers // 3}))
 
 
-def _retrain(genotype: str, run: StudyRun, seed: int,
-             settings: StudySettings, run_dir: Path) -> dict:
+def retrain_genotype(genotype: str, run: StudyRun, seed: int,
+                     settings: StudySettings, run_dir: Path) -> dict:
     """Retrain ``genotype`` with ``seed``; its final and per-epoch top-1."""
     cfg = load_study_config(settings.train_config, settings.train_options)
     cfg.merge_from_dict(dict(model=dict(backbone=dict(genotype=genotype)),
@@ -161,8 +173,9 @@ def execute_run(run: StudyRun, settings: StudySettings,
         else:
             record.update(_search(run, settings, run_dir))
         if run.retrain:
-            retrains = [_retrain(record['genotype'], run, seed, settings,
-                                 run_dir) for seed in settings.retrain_seeds]
+            retrains = [retrain_genotype(record['genotype'], run, seed,
+                                         settings, run_dir)
+                        for seed in settings.retrain_seeds]
             record['retrains'] = retrains
             record['retrain_top1'] = (sum(r['top1'] for r in retrains) /
                                       len(retrains))

@@ -57,12 +57,7 @@ def verify_records(records: Sequence[dict], count: int,
     sample = sample_records(records, count, seed)
     for index, record in enumerate(sample, 1):
         run = StudyRun.from_record(record)
-        saved = record['provenance']['settings']
-        settings = StudySettings(
-            saved['search_config'], saved['train_config'], '',
-            saved['parse_method'], saved['search_options'],
-            saved['train_options'], tuple(saved['retrain_seeds']),
-            saved['threads'])
+        settings = StudySettings.from_record(record)
         with tempfile.TemporaryDirectory(prefix='study_verify_') as tmp:
             new = execute_run(run, settings, Path(tmp) / run.run_id)
         diffs = []
