@@ -4,10 +4,10 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence, Tuple
 
-from .grid import (StudyError, StudyRun, check_method, method_overrides,
-                   study_grid)
+from .grid import StudyError, StudyRun, check_budgets, check_method, study_grid
 from .records import DEFAULT_THREADS
-from .run import StudySettings, load_study_config, run_study
+from .run import (StudySettings, load_study_config, run_study,
+                  search_overrides)
 from .tables import FIG2_W01
 from .verify import load_records, verify_records
 
@@ -59,6 +59,22 @@ def study_parser() -> argparse.ArgumentParser:
     parser.add_argument('--w01', nargs='*', type=float, default=[],
                         help='w01 values of the Fig. 3 sweep (search only)')
     parser.add_argument('--sweep-seeds', nargs='+', type=int, default=None)
+    parser.add_argument('--budget', nargs='*', type=float, default=[],
+                        metavar='B', help='cost budgets (in the unit of '
+                        '--budget-metric, e.g. 1.2e6 FLOPs): at each, '
+                        '--budget-methods search with model.cost and parse '
+                        'within it, and random genotypes are drawn within '
+                        'the cost band [(1 - band) B, B] (the matched-cost '
+                        'comparison)')
+    parser.add_argument('--budget-methods', nargs='+', default=[
+        'random', 'darts', 'fairdarts', 'ddarts-exact'],
+                        help='methods run at every --budget')
+    parser.add_argument('--budget-metric', default='flops',
+                        help="'params' or 'flops' of the retrained network")
+    parser.add_argument('--budget-weight', type=float, default=1.0,
+                        help="model.cost.weight (the penalty's lambda)")
+    parser.add_argument('--budget-band', type=float, default=0.2,
+                        help='relative width of a budget\'s cost band')
     parser.add_argument('--data-root', default=None,
                         help='CIFAR-format data (default: the digits set, '
                         f'written to {DEFAULT_DATA_ROOT} when missing)')
@@ -116,12 +132,13 @@ def _preflight_searches(settings: StudySettings,
     from ddarts_mm.apis.preflight import preflight
     checked = set()
     for run in runs:
-        if run.method == 'random' or run.method in checked:
+        kind = (run.method, run.budget is None)
+        if run.method == 'random' or kind in checked:
             continue
-        checked.add(run.method)
+        checked.add(kind)
         cfg = load_study_config(settings.search_config,
                                 settings.search_options)
-        cfg.merge_from_dict(dict(model=method_overrides(run)))
+        cfg.merge_from_dict(dict(model=search_overrides(run, settings)))
         preflight(cfg, settings.search_config)
 
 
@@ -175,6 +192,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise StudyError(f'--threads: must be >= 1, got {args.threads}')
         if not retrain_seeds:
             raise StudyError('--retrain-seeds: give at least one seed')
+        check_budgets(args.budget, args.budget_metric, args.budget_band)
+        budget_methods = [check_method(m) for m in args.budget_methods]
+        if args.quick:
+            budget_methods = budget_methods[:2]
         root = args.data_root
         if root is None:
             from ddarts_mm.datasets import make_cifar_digits
@@ -187,10 +208,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                          **train_options}
         runs = study_grid(methods, seeds, args.w_ab, args.w01,
                           args.sweep_seeds, random_seeds=random_seeds,
-                          w_ab_sweep_w01=args.w_ab_sweep_w01)
+                          w_ab_sweep_w01=args.w_ab_sweep_w01,
+                          budgets=args.budget, budget_methods=budget_methods)
         settings = StudySettings(args.search_config, args.train_config,
                                  args.work_dir, 'darts', search_options,
-                                 train_options, retrain_seeds, args.threads)
+                                 train_options, retrain_seeds, args.threads,
+                                 args.budget_metric, args.budget_weight,
+                                 args.budget_band)
         # the configs and options are checked before the first run, the
         # search once per method (tools/train.py's pre-flight checks)
         _preflight_searches(settings, runs)

@@ -1,15 +1,18 @@
 """The grid of ``tools/study.py``: its methods, runs and their overrides.
 
-Each run of the grid (:class:`StudyRun`: method, seed, ``w_ab``, ``w01``)
-is a search with the method's overrides of the search config
-(:func:`method_overrides`) and, unless the run is search-only (the sweeps
-of Fig. 2 and 3 need no retraining), the retraining of the genotype it
-parses; ``random`` skips the search (:mod:`.run` runs them).
-:func:`study_grid` lists the runs of a study, seed-major and without
-repeats.
+Each run of the grid (:class:`StudyRun`: method, seed, ``w_ab``, ``w01``,
+and a cost budget or none) is a search with the method's overrides of the
+search config (:func:`method_overrides`) and, unless the run is search-only
+(the sweeps of Fig. 2 and 3 need no retraining), the retraining of the
+genotype it parses; ``random`` skips the search (:mod:`.run` runs them).
+A run with a budget searches with ``model.cost`` at that budget (its
+``random`` draws within the budget's cost band). :func:`study_grid` lists
+the runs of a study, seed-major and without repeats.
 """
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
+
+from ddarts_mm.search_space.cost import METRICS
 
 from .tables import FIG2_W01, PAPER_W01, PAPER_W_AB, SAMPLED_METHOD
 
@@ -20,6 +23,12 @@ BASE_METHODS = ('random', 'darts', 'fairdarts', 'ddarts-lf',
                 'ddarts-reference', 'ddarts-exact')
 #: FairDARTS' zero-one loss weight (its code's ``--aux_loss_weight``).
 FAIRDARTS_W01 = 10.0
+
+
+#: Metrics a budgeted study can use: the random genotypes of a band are
+#: priced by counting (a latency table would price them too, but the study
+#: does not take one).
+STUDY_COST_METRICS = ('params', 'flops')
 
 
 class StudyError(ValueError):
@@ -39,22 +48,28 @@ class StudyRun:
             uses FairDARTS' own (:data:`FAIRDARTS_W01`).
         retrain (bool): Whether the parsed genotype is retrained (False:
             a search-only run of a sweep).
+        budget (float, optional): Cost budget of the search (``model.cost``
+            at the study's metric and weight) or, for ``random``, the top
+            of the cost band the genotype is drawn in. None: unconstrained.
     """
     method: str
     seed: int
     w_ab: float = PAPER_W_AB
     w01: float = PAPER_W01
     retrain: bool = True
+    budget: Optional[float] = None
 
     @classmethod
     def from_record(cls, record: dict) -> 'StudyRun':
         """The run a result record (``study.json`` entry) was made by."""
         return cls(record['method'], record['seed'], record['w_ab'],
-                   record['w01'], record.get('retrain', True))
+                   record['w01'], record.get('retrain', True),
+                   record.get('budget'))
 
     @property
     def run_id(self) -> str:
-        return (f'{self.method}_wab{self.w_ab:g}_w01{self.w01:g}_'
+        budget = '' if self.budget is None else f'_budget{self.budget:g}'
+        return (f'{self.method}_wab{self.w_ab:g}_w01{self.w01:g}{budget}_'
                 f'seed{self.seed}')
 
 
@@ -117,14 +132,36 @@ def method_overrides(run: StudyRun) -> dict:
     return model
 
 
+def check_budgets(budgets: Sequence[float], metric: str,
+                  band: float) -> None:
+    """A StudyError (one line, naming the option) unless every budget is
+    positive, the metric is one the study can band and the band's width is
+    in (0, 1)."""
+    for budget in budgets:
+        if not budget > 0:
+            raise StudyError(f'--budget: every budget must be > 0, got '
+                             f'{budget:g}')
+    if metric not in STUDY_COST_METRICS:
+        known = 'unknown' if metric not in METRICS else 'unsupported'
+        raise StudyError(f'--budget-metric: {known} metric {metric!r}; the '
+                         f'study bands {list(STUDY_COST_METRICS)}')
+    if not 0 < band < 1:
+        raise StudyError(f'--budget-band: the band\'s relative width must be '
+                         f'in (0, 1), got {band:g}')
+
+
 def study_grid(methods: Sequence[str], seeds: Sequence[int],
                w_ab_values: Sequence[float] = (),
                w01_values: Sequence[float] = (),
                sweep_seeds: Optional[Sequence[int]] = None,
                sweep_method: str = 'ddarts-exact',
                random_seeds: Optional[Sequence[int]] = None,
-               w_ab_sweep_w01: float = FIG2_W01) -> List[StudyRun]:
-    """Every run: methods x seeds, then the search-only sweeps.
+               w_ab_sweep_w01: float = FIG2_W01,
+               budgets: Sequence[float] = (),
+               budget_methods: Sequence[str] = ()) -> List[StudyRun]:
+    """Every run: methods x seeds, the budgeted runs (``budget_methods`` x
+    seeds at every budget; their ``random`` over ``random_seeds``), then
+    the search-only sweeps.
 
     ``random`` uses ``random_seeds`` (default: ``seeds``). The ``w_ab``
     sweep (Fig. 2) runs ``sweep_method`` at ``w01 = w_ab_sweep_w01`` (the
@@ -132,7 +169,7 @@ def study_grid(methods: Sequence[str], seeds: Sequence[int],
     over ``sweep_seeds`` (default: ``seeds``). A sweep point that is a run
     of the main grid is that run (retrained), not a second one.
     """
-    for method in list(methods) + [sweep_method]:
+    for method in list(methods) + list(budget_methods) + [sweep_method]:
         check_method(method)
     sweep_seeds = list(seeds if sweep_seeds is None else sweep_seeds)
     random_seeds = list(seeds if random_seeds is None else random_seeds)
@@ -141,6 +178,10 @@ def study_grid(methods: Sequence[str], seeds: Sequence[int],
     runs = [StudyRun(m, s) for s in dict.fromkeys(seeds + random_seeds)
             for m in methods
             if s in (random_seeds if m == 'random' else seeds)]
+    runs += [StudyRun(m, s, budget=float(b))
+             for s in dict.fromkeys(seeds + random_seeds) for b in budgets
+             for m in budget_methods
+             if s in (random_seeds if m == 'random' else seeds)]
     for s in sweep_seeds:
         runs += [StudyRun(sweep_method, s, w_ab=float(w),
                           w01=float(w_ab_sweep_w01), retrain=False)

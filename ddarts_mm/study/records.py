@@ -84,4 +84,7 @@ def provenance(settings) -> dict:
                               search_options=settings.search_options,
                               train_options=settings.train_options,
                               retrain_seeds=list(settings.retrain_seeds),
-                              threads=settings.threads))
+                              threads=settings.threads,
+                              budget_metric=settings.budget_metric,
+                              budget_weight=settings.budget_weight,
+                              budget_band=settings.budget_band))

@@ -5,7 +5,9 @@ mmengine runner (the search config with the method's overrides), the
 genotype it parses and, unless the run is search-only, retrainings of the
 network built from that genotype with every retrain seed; ``random`` skips
 the search and retrains a random genotype of the same space and layout
-(one genotype per seed). Every run writes
+(one genotype per seed; with a budget, drawn within the budget's cost
+band). Every record holds the cost (params, FLOPs) of the network it
+retrains (:func:`retrained_cost_of`). Every run writes
 ``<work_dir>/runs/<run_id>/result.json`` atomically, with the commit and
 package versions that produced it (:mod:`.records`), so a study that is
 stopped resumes where it was, a failed run is recorded and skipped over,
@@ -20,7 +22,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from ddarts_mm.search_space.sampling import random_genotype
+from ddarts_mm.search_space.sampling import (random_genotype,
+                                             random_genotype_in_band)
 from ddarts_mm.utils.atomic_write import atomic_write_text
 
 from .grid import StudyError, StudyRun, method_overrides
@@ -70,6 +73,12 @@ class StudySettings:
             genotype. Defaults to (0, 1).
         threads (int): torch threads of every run (results depend on it).
             Defaults to 1.
+        budget_metric (str): Metric of the runs with a budget ('params' or
+            'flops', of the retrained network). Defaults to 'flops'.
+        budget_weight (float): ``model.cost.weight`` (the penalty's
+            lambda) of their searches. Defaults to 1.0.
+        budget_band (float): Relative width of a budget's cost band: its
+            random genotypes cost ``[(1 - band) B, B]``. Defaults to 0.2.
     """
     search_config: str
     train_config: str
@@ -79,6 +88,13 @@ class StudySettings:
     train_options: Optional[dict] = None
     retrain_seeds: Tuple[int, ...] = (0, 1)
     threads: int = DEFAULT_THREADS
+    budget_metric: str = 'flops'
+    budget_weight: float = 1.0
+    budget_band: float = 0.2
+
+    def band(self, budget: float) -> Tuple[float, float]:
+        """The cost band ``[(1 - band) B, B]`` of budget ``B``."""
+        return ((1.0 - self.budget_band) * budget, budget)
 
     @classmethod
     def from_record(cls, record: dict, work_dir: str = '',
@@ -89,8 +105,22 @@ class StudySettings:
         made = cls(saved['search_config'], saved['train_config'], work_dir,
                    saved['parse_method'], saved['search_options'],
                    saved['train_options'], tuple(saved['retrain_seeds']),
-                   saved['threads'])
+                   saved['threads'], saved.get('budget_metric', 'flops'),
+                   saved.get('budget_weight', 1.0),
+                   saved.get('budget_band', 0.2))
         return replace(made, **changes)
+
+
+def search_overrides(run: StudyRun, settings: StudySettings) -> dict:
+    """The search config's ``model`` overrides of ``run``: its method's
+    and, with a budget, ``cost`` of the retrained network (which
+    GenotypeHook also parses within)."""
+    model = method_overrides(run)
+    if run.budget is not None:  # the cost of the network it retrains
+        model['cost'] = dict(metric=settings.budget_metric,
+                             budget=run.budget, weight=settings.budget_weight,
+                             **retrained_network(settings))
+    return model
 
 
 def _search(run: StudyRun, settings: StudySettings, run_dir: Path) -> dict:
@@ -98,7 +128,7 @@ def _search(run: StudyRun, settings: StudySettings, run_dir: Path) -> dict:
     from ddarts_mm.engine.hooks.genotype_hook import read_decision
     from ddarts_mm.search_space.parse import count_dominant_ops
     cfg = load_study_config(settings.search_config, settings.search_options)
-    cfg.merge_from_dict(dict(model=method_overrides(run),
+    cfg.merge_from_dict(dict(model=search_overrides(run, settings),
                              randomness=dict(seed=run.seed)))
     cfg.model.setdefault('ablation', {})
     cfg.model.ablation['seed'] = run.seed
@@ -114,7 +144,9 @@ def _search(run: StudyRun, settings: StudySettings, run_dir: Path) -> dict:
                          f'{settings.parse_method!r}?)')
     decision = read_decision(str(search_dir)) or {}
     arch_ce = _logged(search_dir, 'arch_ce')
-    return dict(search_val_top1=_logged(search_dir, 'accuracy/top1'),
+    expected = _logged(search_dir, 'cost_expected')
+    return dict(cost_expected=expected[-1] if expected else None,
+                search_val_top1=_logged(search_dir, 'accuracy/top1'),
                 min_global_loss=min(arch_ce) if arch_ce else None,
                 dominant_pct=dominant['both_pct'],
                 dominant_high_pct=dominant['high_pct'],
@@ -133,6 +165,58 @@ def search_layout(settings: StudySettings) -> dict:
     layers, steps = int(cfg.model.num_cells), int(cfg.model.steps)
     return dict(num_layers=layers, steps=steps,
                 reductions=sorted({layers // 3, 2 * layers // 3}))
+
+
+def retrained_network(settings: StudySettings) -> dict:
+    """The network the study retrains a genotype into, as ``model.cost``'s
+    network keys (layers, init_channels, stem, input_size, num_classes):
+    the retraining config's backbone, image size and head."""
+    cfg = load_study_config(settings.train_config, settings.train_options)
+    backbone = cfg.model.backbone
+    size = int(cfg.get('image_size', 32))
+    return dict(layers=backbone.get('layers'),
+                init_channels=int(backbone.init_channels),
+                stem=backbone.get('stem', 'cifar'), input_size=[size, size],
+                num_classes=int(cfg.model.head.num_classes))
+
+
+def retrained_cost_of(settings: StudySettings) -> Callable:
+    """``genotype -> Cost`` of the network the study retrains from it."""
+    from ddarts_mm.models.backbones.network_cost import network_cost
+    network = retrained_network(settings)
+    return lambda genotype: network_cost(genotype, **network)
+
+
+def _random(run: StudyRun, settings: StudySettings, run_dir: Path) -> dict:
+    """The random genotype of ``run`` (within its budget's band when it has
+    a budget); the search part of a record."""
+    layout = search_layout(settings)
+    record: dict = dict(search_val_top1=[], min_global_loss=None,
+                        dominant_pct=None, layout=layout)
+    if run.budget is None:
+        genotype = random_genotype(seed=run.seed, **layout)
+    else:
+        cost_of = retrained_cost_of(settings)
+        low, high = settings.band(run.budget)
+        draw = random_genotype_in_band(
+            seed=run.seed, low=low, high=high, **layout,
+            cost_of=lambda g: cost_of(g).metric(settings.budget_metric))
+        genotype = draw.genotype
+        record.update(band=[low, high], band_draws=draw.draws)
+    path = genotype.save(run_dir / 'genotype_random.json')
+    record.update(genotype=str(path),
+                  genotype_dict=json.loads(path.read_text()))
+    return record
+
+
+def with_cost(record: dict, cost_of: Callable) -> dict:
+    """``record`` with ``cost`` (params, FLOPs of the retrained network of
+    its genotype), counted when it has none."""
+    if 'cost' in record or 'genotype_dict' not in record:
+        return record
+    from ddarts_mm.search_space.genotype import Genotype
+    cost = cost_of(Genotype.from_dict(record['genotype_dict']))
+    return dict(record, cost=dict(params=cost.params, flops=cost.flops))
 
 
 def retrain_genotype(genotype: str, run: StudyRun, seed: int,
@@ -163,15 +247,10 @@ def execute_run(run: StudyRun, settings: StudySettings,
         start = time.time()
         record: dict = asdict(run)
         if run.method == 'random':
-            layout = search_layout(settings)
-            path = random_genotype(seed=run.seed, **layout).save(
-                run_dir / 'genotype_random.json')
-            record.update(search_val_top1=[], min_global_loss=None,
-                          dominant_pct=None, genotype=str(path),
-                          genotype_dict=json.loads(path.read_text()),
-                          layout=layout)
+            record.update(_random(run, settings, run_dir))
         else:
             record.update(_search(run, settings, run_dir))
+        record = with_cost(record, retrained_cost_of(settings))
         if run.retrain:
             retrains = [retrain_genotype(record['genotype'], run, seed,
                                          settings, run_dir)

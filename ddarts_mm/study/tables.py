@@ -52,8 +52,14 @@ def _ok(records: Sequence[dict]) -> List[dict]:
     return [r for r in records if 'error' not in r]
 
 
+def _unconstrained(records: Sequence[dict]) -> List[dict]:
+    """The finished runs without a cost budget."""
+    return [r for r in _ok(records) if r.get('budget') is None]
+
+
 def _main(records: Sequence[dict]) -> List[dict]:
-    return [r for r in _ok(records) if r['w_ab'] == PAPER_W_AB
+    """The main grid: the paper's weights, no cost budget."""
+    return [r for r in _unconstrained(records) if r['w_ab'] == PAPER_W_AB
             and r['w01'] == PAPER_W01]
 
 
@@ -125,7 +131,7 @@ def sweep_groups(records: Sequence[dict], key: str,
     else:
         other, fixed = 'w_ab', (PAPER_W_AB if fixed is None else fixed)
     groups: Dict[float, List[dict]] = defaultdict(list)
-    for record in _ok(records):
+    for record in _unconstrained(records):
         if record['method'] == SWEEP_METHOD and record[other] == fixed:
             groups[record[key]].append(record)
     return dict(sorted(groups.items()))
