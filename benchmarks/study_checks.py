@@ -31,9 +31,11 @@ import os.path as osp
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from ddarts_mm.study.grid import StudyRun
+from ddarts_mm.study.run import retrained_cost_of
+from ddarts_mm.study.verify import load_records
 from ddarts_mm.utils.atomic_write import atomic_write_text
 
 SEARCHED = ['darts', 'fairdarts', 'ddarts-lf', 'ddarts-exact']
@@ -56,19 +58,6 @@ def short_top1(record: dict, seed: int) -> float:
             return float(retrain['top1'])
     raise ValueError(f'{StudyRun.from_record(record).run_id}: no retraining '
                      f'with seed {seed} in the record')
-
-
-def cost_function(train_config: str) -> Callable:
-    """``genotype -> Cost`` of the network the study retrains."""
-    from ddarts_mm.models.backbones.network_cost import network_cost
-    from ddarts_mm.study.run import load_study_config
-    cfg = load_study_config(train_config, None)
-    backbone = cfg.model.backbone
-    size = cfg.get('image_size', 32)
-    return lambda genotype: network_cost(
-        genotype, int(backbone.init_channels),
-        stem=backbone.get('stem', 'cifar'), input_size=(size, size),
-        num_classes=int(cfg.model.head.num_classes))
 
 
 def genotype_of(record: dict):
@@ -139,7 +128,7 @@ def ranking(args: argparse.Namespace, records: List[dict]) -> None:
     long_epochs = args.factor * short_epochs
     settings = study_settings(chosen[0], args.work_dir, [args.retrain_seed],
                               {'train_cfg.max_epochs': long_epochs})
-    cost_of = cost_function(settings.train_config)
+    cost_of = retrained_cost_of(settings)
     rows = load_rows(args)
     done = {row['run_id'] for row in rows}
     for record in chosen:
@@ -191,7 +180,7 @@ def matched_cost(args: argparse.Namespace, records: List[dict]) -> None:
     from ddarts_mm.search_space.sampling import random_genotype_in_band
     searched = main_grid(records, args.methods)
     settings = study_settings(searched[0], args.work_dir, args.retrain_seeds)
-    cost_of = cost_function(settings.train_config)
+    cost_of = retrained_cost_of(settings)
     flops = [float(cost_of(genotype_of(r)).flops) for r in searched]
     low, high = args.band or (min(flops), max(flops))
     layout = searched[0]['layout']
@@ -253,7 +242,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                          help='FLOPs band (default: what the searched '
                          'genotypes span)')
     args = parser.parse_args(argv)
-    records = json.loads(Path(args.records).read_text())
+    try:
+        records = load_records(args.records, 'records')
+    except (FileNotFoundError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
     (ranking if args.command == 'ranking' else matched_cost)(args, records)
     return 0
 

@@ -187,7 +187,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             train_options = {**QUICK_TRAIN, **train_options}
         shard = _shard(args.shard)
         if args.reuse:
-            load_records(args.reuse)  # checked before the first run
+            load_records(args.reuse, '--reuse')  # checked before any run
         if args.threads < 1:
             raise StudyError(f'--threads: must be >= 1, got {args.threads}')
         if not retrain_seeds:
@@ -223,7 +223,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'error: {err}', file=sys.stderr)
         return 2
     print(f'[study] {len(runs)} runs into {args.work_dir}', flush=True)
-    reuse = load_records(args.reuse) if args.reuse else []
+    reuse = load_records(args.reuse, '--reuse') if args.reuse else []
     records = run_study(runs, settings,
                         log=lambda line: print(line, flush=True),
                         shard=shard, reuse=reuse)

@@ -3,14 +3,16 @@
 ``study.md`` holds the tables of :mod:`.tables`; the figures are
 ``fig2_w_ab`` (Fig. 2: minimal global loss vs ``w_ab``), ``fig3_w01`` (Fig.
 3: decided op weights vs ``w01``), ``fig4_search_top1`` (best supernet
-validation top-1 so far, per search epoch) and ``decision_curve`` (decided
-share per search epoch), each PNG and SVG.
+validation top-1 so far, per search epoch), ``decision_curve`` (decided
+share per search epoch) and, for a study with budgets, ``accuracy_vs_cost``
+(:mod:`.matched_cost`), each PNG and SVG.
 """
 import json
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 from ddarts_mm.utils.atomic_write import atomic_write_text
+from .matched_cost import budget_groups, cost_figure, matched_cost_lines
 from .tables import (PAPER_W01, PAPER_W_AB, _ok, _values, by_method,
                      mean_std, study_lines, sweep_groups)
 
@@ -82,7 +84,7 @@ def _curves_figure(records, stem: Path, key: str, ylabel: str, title: str,
 def write_figures(records: Sequence[dict], work_dir: Path) -> Dict[str, Path]:
     if not _ok(records):
         return {}
-    return dict(
+    figures = dict(
         fig2=_sweep_figure(records, 'w_ab', [('min_global_loss', 'min L')],
                            'minimal global loss',
                            'Fig. 2: minimal global loss vs w_ab (w01 = 0)',
@@ -101,6 +103,10 @@ def write_figures(records: Sequence[dict], work_dir: Path) -> Dict[str, Path]:
         decision=_curves_figure(records, work_dir / 'decision_curve',
                                 'decided', 'decided op weights (%)',
                                 'Decision curve: weights > 0.9 or < 0.1')[0])
+    if budget_groups(records):
+        figures['cost'] = cost_figure(records,
+                                      work_dir / 'accuracy_vs_cost')[0]
+    return figures
 
 
 def write_study(records: Sequence[dict], work_dir: Path) -> Dict[str, Path]:
@@ -114,6 +120,9 @@ def write_study(records: Sequence[dict], work_dir: Path) -> Dict[str, Path]:
     atomic_write_text(paths['json'], json.dumps(list(records), indent=1))
     figures = write_figures(records, work_dir)
     lines = ['# Study results', ''] + study_lines(records)
+    matched = matched_cost_lines(records)
+    if matched:
+        lines += ['', '## At matched cost (--budget)', ''] + matched
     if figures:
         lines += ['', '## Figures', '']
         lines += [f'![{name}]({path.name})' for name, path in figures.items()]

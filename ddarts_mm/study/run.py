@@ -340,7 +340,8 @@ def run_study(runs: Sequence[StudyRun], settings: StudySettings,
             f'{_format_eta(time.time() - start)}, ETA '
             f'{_format_eta(mean * left)}')
     if len(records) == len(runs):
-        write_study(records, work_dir)
+        cost_of = retrained_cost_of(settings)  # records made before costs
+        write_study([with_cost(r, cost_of) for r in records], work_dir)
     else:
         log(f'[study] {len(runs) - len(records)} runs of other shards not '
             'done yet: study.md is written when every run has a record')

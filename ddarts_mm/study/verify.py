@@ -72,15 +72,16 @@ def verify_records(records: Sequence[dict], count: int,
     return failures
 
 
-def load_records(path: str) -> List[dict]:
-    """The records of a ``study.json`` (one-line errors)."""
+def load_records(path: str, option: str = '--records') -> List[dict]:
+    """The records of a ``study.json`` (one-line errors naming the
+    ``option`` that gave the path)."""
     file = Path(path)
     if not file.is_file():
-        raise FileNotFoundError(f'--verify: {path} is not a file')
+        raise FileNotFoundError(f'{option}: {path} is not a file')
     try:
         records = json.loads(file.read_text())
     except json.JSONDecodeError as err:
-        raise ValueError(f'--verify: {path} is not JSON ({err})') from None
+        raise ValueError(f'{option}: {path} is not JSON ({err})') from None
     if not isinstance(records, list):
-        raise ValueError(f'--verify: {path} holds no list of records')
+        raise ValueError(f'{option}: {path} holds no list of records')
     return records

@@ -92,3 +92,38 @@ def test_random_genotypes_are_valid_and_seeded():
         for node in range(2, 6):
             sources = [e.from_node for e in gene.edges if e.to_node == node]
             assert len(set(sources)) == 2 and max(sources) < node
+
+
+def test_budget_runs_follow_the_main_grid_seed_major():
+    from ddarts_mm.study.grid import check_budgets
+    runs = study_grid(['random', 'darts'], [0], random_seeds=[0, 1],
+                      budgets=[1.2e6, 2e5],
+                      budget_methods=['random', 'ddarts-exact'])
+    assert [r.run_id for r in runs] == [
+        'random_wab0.5_w017_seed0', 'darts_wab0.5_w017_seed0',
+        'random_wab0.5_w017_seed1',
+        'random_wab0.5_w017_budget1.2e+06_seed0',
+        'ddarts-exact_wab0.5_w017_budget1.2e+06_seed0',
+        'random_wab0.5_w017_budget200000_seed0',
+        'ddarts-exact_wab0.5_w017_budget200000_seed0',
+        'random_wab0.5_w017_budget1.2e+06_seed1',
+        'random_wab0.5_w017_budget200000_seed1']
+    # a record names its run; records made before budgets have none
+    budgeted = runs[4]
+    record = dict(method='ddarts-exact', seed=0, w_ab=0.5, w01=7.0,
+                  retrain=True, budget=1.2e6)
+    assert StudyRun.from_record(record) == budgeted
+    del record['budget']
+    assert StudyRun.from_record(record).budget is None
+    with pytest.raises(StudyError, match='unknown method'):
+        study_grid(['random'], [0], budgets=[1.0], budget_methods=['nope'])
+    check_budgets([1.0, 2e6], 'params', 0.2)
+    for budgets, metric, band, message in [
+            ([1.0, -2.0], 'flops', 0.2, '--budget: every budget must be > 0'),
+            ([0.0], 'flops', 0.2, '--budget: every budget'),
+            ([1.0], 'macs', 0.2, "--budget-metric: unknown metric 'macs'"),
+            ([1.0], 'latency', 0.2, '--budget-metric: unsupported metric'),
+            ([1.0], 'flops', 1.0, '--budget-band: .* in \\(0, 1\\), got 1'),
+            ([1.0], 'flops', 0.0, '--budget-band')]:
+        with pytest.raises(StudyError, match=message):
+            check_budgets(budgets, metric, band)
