@@ -181,3 +181,14 @@ def train_tiny_search(config_path, root: str, work_dir, hooks: list, *,
         [sys.executable, str(repo / 'tools' / 'train.py'), str(config_path),
          '--work-dir', str(work_dir), *flags], capture_output=True,
         text=True, env=env, timeout=900)
+
+
+def load_script(path):
+    """The module of a script that is not in a package (``tools/``,
+    ``benchmarks/``), loaded from its file."""
+    import importlib.util
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location(Path(path).stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -6,13 +6,13 @@ files) do not ship with the repository; set ``DDARTS_REFERENCE`` to such a
 folder to check the whole zoo against them. The DARTOpti baselines need no
 reference and are always checked.
 """
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import load_script
 
 from ddarts_mm.search_space.zoo import ZOO_DIR
 
@@ -25,11 +25,6 @@ def run(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location('build_zoo', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_reference_is_a_required_argument():
@@ -40,7 +35,7 @@ def test_reference_is_a_required_argument():
 
 
 def test_dartopti_baselines_are_the_shipped_files():
-    baselines = load_script().dartopti_baselines()
+    baselines = load_script(SCRIPT).dartopti_baselines()
     assert sorted(baselines) == ['ResNet18', 'ResNet50', 'Xception']
     for name, genotype in baselines.items():
         shipped = (ZOO_DIR / f'{name}.json').read_text(encoding='utf-8')

@@ -7,7 +7,6 @@ The smoke run is one subprocess of ~25 s of CPU time (two Python start-ups
 with torch and mmengine, three gradient tests, 11 timed iterations of a
 3-cell supernet) plus ~25 s for the one-epoch demo search: its tests are
 marked slow (``make test`` runs them, ``make test-fast`` does not)."""
-import importlib.util
 import json
 import math
 import os
@@ -16,16 +15,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import load_script
 
 ROOT = Path(__file__).parents[2]
 SCRIPT = ROOT / 'benchmarks' / 'gpu_check.py'
 
 
 def _gpu_check():
-    spec = importlib.util.spec_from_file_location('gpu_check', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 @pytest.fixture(scope='module')

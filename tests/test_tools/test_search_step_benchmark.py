@@ -1,20 +1,17 @@
 """benchmarks/search_step.py on a tiny supernet: the variants run, the
 floor and the cost-curve keys are reported, and the sampled estimate's
 relative variance falls to 0 at k = n."""
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from helpers import load_script
 
 BENCHMARK = Path(__file__).parents[2] / 'benchmarks' / 'search_step.py'
 
 
 def _benchmark():
-    spec = importlib.util.spec_from_file_location('search_step', BENCHMARK)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCHMARK)
 
 
 def test_cost_curve_and_sampled_variance(tmp_path, capsys):

@@ -1,19 +1,16 @@
 """benchmarks/study_checks.py: a missing or malformed study.json is one
 line and exit 2 (nothing is retrained), and the cost it prices genotypes
 at is the study's (ddarts_mm.study.run.retrained_cost_of)."""
-import importlib.util
 from pathlib import Path
 
 import pytest
+from helpers import load_script
 
 BENCHMARK = Path(__file__).parents[2] / 'benchmarks' / 'study_checks.py'
 
 
 def _benchmark():
-    spec = importlib.util.spec_from_file_location('study_checks', BENCHMARK)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCHMARK)
 
 
 @pytest.mark.parametrize('command', ['ranking', 'matched-cost'])
