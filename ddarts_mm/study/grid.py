@@ -10,7 +10,7 @@ A run with a budget searches with ``model.cost`` at that budget (its
 the runs of a study, seed-major and without repeats.
 """
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ddarts_mm.search_space.cost import METRICS
 
@@ -130,6 +130,12 @@ def method_overrides(run: StudyRun) -> dict:
     else:
         raise StudyError(f'no search for method {method!r}')
     return model
+
+
+def cost_band(budget: float, width: float) -> Tuple[float, float]:
+    """The cost band ``[(1 - width) B, B]`` of budget ``B``: where the
+    study's random genotypes of that budget are drawn."""
+    return ((1.0 - width) * budget, budget)
 
 
 def check_budgets(budgets: Sequence[float], metric: str,

@@ -13,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from .grid import cost_band
 from .stats import (format_bootstrap, format_difference, maybe_difference,
                     verdict)
 from .tables import _ok, _retrained, by_method, mean_std
@@ -22,13 +23,24 @@ UNITS: Dict[str, Tuple[float, str]] = {'flops': (1e6, 'MFLOPs'),
                                        'params': (1e3, 'k params')}
 
 
-def budget_metric(records: Sequence[dict]) -> str:
-    """The cost metric the study's budgets are in (its settings)."""
+def _budget_setting(records: Sequence[dict], key: str, default):
+    """Setting ``key`` of the study's budgeted records (their provenance),
+    or ``default`` without one."""
     for record in _ok(records):
         settings = record.get('provenance', {}).get('settings', {})
-        if record.get('budget') is not None and 'budget_metric' in settings:
-            return settings['budget_metric']
-    return 'flops'
+        if record.get('budget') is not None and key in settings:
+            return settings[key]
+    return default
+
+
+def budget_metric(records: Sequence[dict]) -> str:
+    """The cost metric the study's budgets are in (its settings)."""
+    return _budget_setting(records, 'budget_metric', 'flops')
+
+
+def budget_band(records: Sequence[dict]) -> float:
+    """The relative band width the budgeted records were drawn with."""
+    return float(_budget_setting(records, 'budget_band', 0.2))
 
 
 def budget_groups(records: Sequence[dict]
@@ -69,25 +81,23 @@ def _in_band(runs: Sequence[dict], metric: str, low: float,
     return f'{inside}/{len(values)}'
 
 
-def matched_cost_table(records: Sequence[dict],
-                       band: Optional[float] = None) -> List[str]:
+def matched_cost_table(records: Sequence[dict]) -> List[str]:
     """Markdown rows: per budget, the banded random genotypes, then each
     searched method with searched - random at matched cost; empty without
-    budgeted runs. ``band`` (relative width) defaults to the records'."""
+    budgeted runs."""
     groups = budget_groups(records)
     if not groups:
         return []
     metric = budget_metric(records)
     scale, unit = UNITS[metric]
-    if band is None:
-        band = _settings_band(records)
+    band = budget_band(records)
     lines = [f'| budget ({unit}) | method | n | cost ({unit}), mean '
              f'[min, max] | in the band | retrained top-1 (%) | searched - '
              'random in the band [95% Welch CI] | bootstrap 95% CI | '
              'verdict of "searched > random" |',
              '|---|---|---|---|---|---|---|---|---|']
     for budget, methods in groups.items():
-        low, high = (1.0 - band) * budget, budget
+        low, high = cost_band(budget, band)
         random_top1 = _retrained(methods.get('random', []))
         for method, runs in methods.items():
             top1 = _retrained(runs)
@@ -105,15 +115,6 @@ def matched_cost_table(records: Sequence[dict],
     return lines
 
 
-def _settings_band(records: Sequence[dict]) -> float:
-    """The band width the budgeted records were drawn with."""
-    for record in _ok(records):
-        settings = record.get('provenance', {}).get('settings', {})
-        if record.get('budget') is not None and 'budget_band' in settings:
-            return float(settings['budget_band'])
-    return 0.2
-
-
 def unconstrained_costs(records: Sequence[dict]) -> List[str]:
     """One line per method of the main grid: its genotypes' cost (what the
     budgets are set against)."""
@@ -129,7 +130,7 @@ def matched_cost_lines(records: Sequence[dict]) -> List[str]:
     table = matched_cost_table(records)
     if not table:
         return []
-    band = _settings_band(records)
+    band = budget_band(records)
     return ([f'Random genotypes of a budget B are drawn with cost in '
              f'[{1 - band:g} B, B]; every searched genotype is parsed '
              'within B. The unconstrained genotypes cost:', '']
@@ -150,11 +151,12 @@ def cost_figure(records: Sequence[dict], stem: Path) -> List[Path]:
     markers = ['^', 's', 'D', 'v', 'P', 'X']
     groups = [(None, by_method(records))] + list(
         budget_groups(records).items())
-    band = _settings_band(records)
+    band = budget_band(records)
     for index, (budget, methods) in enumerate(groups):
         if budget is not None:
-            axes.axvspan((1 - band) * budget / scale, budget / scale,
-                         color='gray', alpha=0.12, lw=0)
+            low, high = cost_band(budget, band)
+            axes.axvspan(low / scale, high / scale, color='gray',
+                         alpha=0.12, lw=0)
             axes.axvline(budget / scale, color='gray', lw=0.8, ls='--')
         for method, runs in methods.items():
             points = [(cost_value(r, metric), r.get('retrain_top1'))

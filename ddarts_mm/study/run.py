@@ -26,7 +26,7 @@ from ddarts_mm.search_space.sampling import (random_genotype,
                                              random_genotype_in_band)
 from ddarts_mm.utils.atomic_write import atomic_write_text
 
-from .grid import StudyError, StudyRun, method_overrides
+from .grid import StudyError, StudyRun, cost_band, method_overrides
 from .records import DEFAULT_THREADS, provenance
 from .report import write_study
 
@@ -94,7 +94,7 @@ class StudySettings:
 
     def band(self, budget: float) -> Tuple[float, float]:
         """The cost band ``[(1 - band) B, B]`` of budget ``B``."""
-        return ((1.0 - self.budget_band) * budget, budget)
+        return cost_band(budget, self.budget_band)
 
     @classmethod
     def from_record(cls, record: dict, work_dir: str = '',
